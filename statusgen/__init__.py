@@ -1,0 +1,1 @@
+"""statusgen: a static status-page generator."""

@@ -1,0 +1,233 @@
+"""Stage 1, load: YAML text -> plain data that remembers where every key and item stood.
+
+The C parser (when PyYAML has it) builds the node graph; we turn nodes into values ourselves so
+that only plain data (maps, lists, text, numbers, booleans, null) can come out: no tag can
+construct an object, and every key and item keeps its line and column for later messages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem
+
+try:  # the C parser is several times faster; the pure-Python one gives the same nodes
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+MAX_FILE_BYTES = 1_000_000
+MAX_VALUES = 100_000  # after expanding aliases: stops "billion laughs" documents
+MAX_DEPTH = 50
+
+Mark = tuple[int, int]  # 1-based line and column
+
+_TAG = "tag:yaml.org,2002:"
+_PLAIN_SCALARS = {_TAG + t for t in ("str", "int", "float", "bool", "null")}
+
+
+class _Loader(_BaseLoader):
+    """The safe loader without the implicit timestamp type: times stay text and parse reads
+    them in the site's time zone, instead of PyYAML silently treating them as UTC."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != _TAG + "timestamp"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+
+
+class Mapping(dict[str, Any]):
+    """A YAML mapping; `mark` is where it starts, `key_marks`/`value_marks` where each key
+    and its value stand."""
+
+    def __init__(self, mark: Mark) -> None:
+        super().__init__()
+        self.mark = mark
+        self.key_marks: dict[str, Mark] = {}
+        self.value_marks: dict[str, Mark] = {}
+
+
+class Sequence(list[Any]):
+    """A YAML sequence; `item_marks[i]` is where item i stands."""
+
+    def __init__(self, mark: Mark) -> None:
+        super().__init__()
+        self.mark = mark
+        self.item_marks: list[Mark] = []
+
+
+def _tag_problem(node: yaml.Node) -> str:
+    tag = node.tag.replace(_TAG, "!!", 1) if node.tag.startswith(_TAG) else node.tag
+    return f"the YAML tag '{tag}' is not allowed here: write plain data"
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, loader: _Loader, path: str) -> None:
+        self.loader = loader
+        self.path = path
+        self.problems: list[Problem] = []
+        self.count = 0
+
+    def problem(self, node: yaml.Node, message: str) -> None:
+        line, column = _mark(node)
+        self.problems.append(Problem(self.path, line, column, message))
+
+    def build(self, node: yaml.Node, depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise _TooBig(node, f"the document expands to more than {MAX_VALUES} values "
+                                "(aliases repeated too often?)")
+        if depth > MAX_DEPTH:
+            raise _TooBig(node, f"nested more than {MAX_DEPTH} levels deep")
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, depth)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _TAG + "seq":
+                self.problem(node, _tag_problem(node))
+                return None
+            seq = Sequence(_mark(node))
+            for item in node.value:
+                seq.append(self.build(item, depth + 1))
+                seq.item_marks.append(_mark(item))
+            return seq
+        if node.tag not in _PLAIN_SCALARS:
+            self.problem(node, _tag_problem(node))
+            return None
+        return self.loader.construct_object(node, deep=True)
+
+    def _mapping(self, node: yaml.MappingNode, depth: int) -> Mapping | None:
+        if node.tag != _TAG + "map":
+            self.problem(node, _tag_problem(node))
+            return None
+        mapping = Mapping(_mark(node))
+        for key_node, value_node in node.value:
+            if key_node.tag == _TAG + "merge":
+                self.problem(key_node, "merge keys ('<<') are not supported: write the keys out")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag != _TAG + "str":
+                self.problem(key_node, "a key must be plain text (quote it)")
+                continue
+            key = key_node.value
+            if key in mapping:
+                line, _ = mapping.key_marks[key]
+                self.problem(key_node, f"duplicate key '{key}' (first given on line {line})")
+                continue
+            mapping[key] = self.build(value_node, depth + 1)
+            mapping.key_marks[key] = _mark(key_node)
+            mapping.value_marks[key] = _mark(value_node)
+        return mapping
+
+
+class _TooBig(Exception):
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+        self.message = message
+
+
+def load_text(text: str, path: str) -> tuple[Any, list[Problem]]:
+    """Parse one YAML document; returns its data (None when unusable) and the problems."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, []
+        builder = _Builder(loader, path)
+        try:
+            return builder.build(node), builder.problems
+        except _TooBig as err:
+            line, column = _mark(err.node)
+            return None, [Problem(path, line, column, err.message)]
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = err.problem or err.context or "not valid YAML"
+        return None, [Problem(path, line, column, f"YAML syntax error: {what}")]
+    except yaml.reader.ReaderError as err:  # a character YAML does not allow
+        before = text[: err.position]
+        line, column = before.count("\n") + 1, err.position - (before.rfind("\n") + 1) + 1
+        return None, [Problem(path, line, column,
+                              f"character U+{err.character:04X} is not allowed in YAML")]
+    finally:
+        loader.dispose()
+
+
+def load_file(path: Path, shown_as: str) -> tuple[Any, list[Problem]]:
+    """Read and parse a YAML file; `shown_as` is the path used in messages."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [Problem(shown_as, 1, 1, f"file is {size} bytes; the limit is "
+                                                  f"{MAX_FILE_BYTES}")]
+        raw = path.read_bytes()
+    except OSError as err:
+        return None, [Problem(shown_as, 1, 1, f"cannot read file: {err.strerror}")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        return None, [Problem(shown_as, line, column, "not valid UTF-8 text")]
+    return load_text(text, shown_as)
+
+
+@dataclass(frozen=True)
+class Source:
+    """One loaded YAML file: the path shown in messages, and its data (None if unusable)."""
+
+    shown_as: str
+    stem: str
+    data: Any
+
+
+@dataclass(frozen=True)
+class LoadedProject:
+    config: Source
+    incidents: tuple[Source, ...]  # sorted by file name
+    themes: frozenset[str]  # folder names under themes/
+    problems: tuple[Problem, ...]
+
+
+CONFIG_NAME = "statusgen.yaml"
+INCIDENT_SUFFIXES = (".yaml", ".yml")
+
+
+def _shown(root: Path, relative: str) -> str:
+    return relative if root == Path(".") else str(root / relative)
+
+
+def load_project(root: Path) -> LoadedProject:
+    """Read `statusgen.yaml`, every `incidents/*.yaml` and the theme names under `root`."""
+    problems: list[Problem] = []
+    config_path = root / CONFIG_NAME
+    shown = _shown(root, CONFIG_NAME)
+    if not config_path.is_file():
+        problems.append(Problem(shown, 1, 1, f"no {CONFIG_NAME} here: is this a status project? "
+                                             "(run 'statusgen init' to make one)"))
+        config = Source(shown, "statusgen", None)
+    else:
+        data, found = load_file(config_path, shown)
+        problems += found
+        config = Source(shown, "statusgen", data)
+    incidents: list[Source] = []
+    folder = root / "incidents"
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            if path.suffix in INCIDENT_SUFFIXES and path.is_file():
+                shown = _shown(root, f"incidents/{path.name}")
+                data, found = load_file(path, shown)
+                problems += found
+                incidents.append(Source(shown, path.stem, data))
+    themes_folder = root / "themes"
+    themes = frozenset(p.name for p in themes_folder.iterdir() if p.is_dir()) \
+        if themes_folder.is_dir() else frozenset()
+    return LoadedProject(config, tuple(incidents), themes, tuple(problems))

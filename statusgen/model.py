@@ -1,0 +1,183 @@
+"""Stage 3, model: pure questions about a `Project` at an instant. `now` is always an argument."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from .project import CustomerImpact, Impact, Incident, Project, State
+
+SENTENCES = {
+    Impact.NONE: "All Systems Operational",
+    Impact.MAINTENANCE: "Service Under Maintenance",
+    Impact.MINOR: "Minor Service Outage",
+    Impact.MAJOR: "Partial System Outage",
+    Impact.CRITICAL: "Major System Outage",
+}
+# The page indicator a component in each state calls for (Statuspage's mapping).
+_INDICATOR_OF_STATE = {
+    State.OPERATIONAL: Impact.NONE,
+    State.UNDER_MAINTENANCE: Impact.MAINTENANCE,
+    State.DEGRADED_PERFORMANCE: Impact.MINOR,
+    State.PARTIAL_OUTAGE: Impact.MAJOR,
+    State.MAJOR_OUTAGE: Impact.CRITICAL,
+}
+
+
+def published(project: Project, now: datetime) -> Project:
+    """The project as readers could see it at `now`: later updates are not yet written, and an
+    incident none of whose updates is published yet does not exist. A maintenance without
+    updates is announced from the start of time."""
+    incidents = []
+    for incident in project.incidents:
+        updates = tuple(u for u in incident.updates if u.at <= now)
+        if updates or (incident.is_maintenance and not incident.updates):
+            incidents.append(replace(incident, updates=updates))
+    return replace(project, incidents=tuple(incidents))
+
+
+def _updates_until(incident: Incident, t: datetime | None) -> list:
+    return [u for u in incident.updates if t is None or u.at <= t]
+
+
+def incident_status(incident: Incident, t: datetime | None = None) -> str | None:
+    """The incident's status word at `t` (None: after its last update); None before it began."""
+    status = None
+    for update in _updates_until(incident, t):
+        status = update.status or status
+    return status
+
+
+def incident_states_at(incident: Incident, t: datetime) -> dict[str, State]:
+    """The states an incident (not a maintenance) gives its components at `t`: each update's
+    changes stand until another update changes them; resolving returns them all to operational."""
+    states: dict[str, State] = {}
+    for update in _updates_until(incident, t):
+        if update.status == "resolved":
+            states = {}
+        else:
+            states.update(update.components)
+    return {cid: s for cid, s in states.items() if s is not State.OPERATIONAL}
+
+
+def maintenance_status(incident: Incident, t: datetime) -> str:
+    """scheduled | in_progress | verifying | completed at `t`. The operator's word wins; without
+    one, the scheduled window decides."""
+    status = incident_status(incident, t)
+    if status in ("in_progress", "verifying", "completed"):
+        return status
+    assert incident.scheduled_start is not None and incident.scheduled_end is not None
+    if t < incident.scheduled_start:
+        return "scheduled"
+    return "in_progress" if t < incident.scheduled_end else "completed"
+
+
+def maintenance_in_progress(incident: Incident, t: datetime) -> bool:
+    return maintenance_status(incident, t) in ("in_progress", "verifying")
+
+
+def component_states_at(project: Project, t: datetime) -> dict[str, State]:
+    """Every component's state at `t`: the worst any unresolved incident gives it, and
+    under_maintenance where a maintenance is in progress and no incident is worse."""
+    states = {c.id: State.OPERATIONAL for c in project.components}
+    for incident in project.incidents:
+        if incident.is_maintenance:
+            if maintenance_in_progress(incident, t):
+                for cid in incident.maintenance_components:
+                    states[cid] = max(states[cid], State.UNDER_MAINTENANCE)
+        else:
+            for cid, state in incident_states_at(incident, t).items():
+                states[cid] = max(states[cid], state)
+    return states
+
+
+def is_active(incident: Incident, t: datetime) -> bool:
+    """An incident or notice that has begun and is not resolved at `t` (never a maintenance)."""
+    if incident.is_maintenance:
+        return False
+    status = incident_status(incident, t)
+    return status is not None and status != "resolved"
+
+
+def worst_state(incident: Incident) -> State:
+    """The worst state the incident ever gave a component (maintenance: under_maintenance)."""
+    if incident.is_maintenance:
+        return State.UNDER_MAINTENANCE
+    return max((s for u in incident.updates for _, s in u.components), default=State.OPERATIONAL)
+
+
+def incident_impact(incident: Incident) -> Impact:
+    """The impact as written, else derived from the worst state it gave any component."""
+    if incident.is_maintenance:
+        return Impact.MAINTENANCE
+    if incident.impact is not None:
+        return incident.impact
+    return _INDICATOR_OF_STATE[worst_state(incident)]
+
+
+def overall_indicator(project: Project, t: datetime) -> Impact:
+    """The page indicator: the worst of what the components' states call for and of the
+    impacts of the active incidents (a notice with impact none adds nothing)."""
+    by_state = (_INDICATOR_OF_STATE[s] for s in component_states_at(project, t).values())
+    by_incident = (incident_impact(i) for i in project.incidents if is_active(i, t))
+    return max(*by_state, *by_incident, Impact.NONE)
+
+
+def affected_components(incident: Incident) -> tuple[str, ...]:
+    """Component ids the incident or maintenance touches, in first-mention order."""
+    if incident.is_maintenance:
+        return incident.maintenance_components
+    seen: dict[str, None] = {}
+    for update in incident.updates:
+        for cid, _ in update.components:
+            seen.setdefault(cid)
+    return tuple(seen)
+
+
+def started_at(incident: Incident) -> datetime | None:
+    """When it began: the first update, or a maintenance's scheduled start."""
+    if incident.is_maintenance:
+        return incident.scheduled_start
+    return incident.updates[0].at if incident.updates else None
+
+
+def ended_at(incident: Incident, now: datetime) -> datetime | None:
+    """When it ended (None while it goes on): the resolving update, or a maintenance's
+    completion (the 'completed' update, else the end of its window)."""
+    if incident.is_maintenance:
+        if maintenance_status(incident, now) != "completed":
+            return None
+        done = [u.at for u in incident.updates if u.status == "completed"]
+        assert incident.scheduled_end is not None
+        return done[-1] if done else incident.scheduled_end
+    if incident_status(incident) != "resolved":
+        return None
+    return [u.at for u in incident.updates if u.status == "resolved"][-1]
+
+
+def duration(incident: Incident, now: datetime) -> timedelta | None:
+    """True elapsed time from start to end (to `now` while it goes on); DST-proof, since all
+    instants are aware. None for a maintenance that has not started."""
+    start = started_at(incident)
+    if start is None or start > now:
+        return None
+    return (ended_at(incident, now) or now) - start
+
+
+def customer_impact(incident: Incident) -> CustomerImpact | None:
+    """The latest `customer_impact`: each one replaces the one before."""
+    found = None
+    for update in incident.updates:
+        found = update.customer_impact or found
+    return found
+
+
+def next_update_promised(incident: Incident) -> datetime | None:
+    """The promise of the latest update; a newer update keeps (or drops) the older promise."""
+    return incident.updates[-1].next_update if incident.updates else None
+
+
+def recent_days(now: datetime, days: int, tz) -> list[datetime]:
+    """Midnights (aware, in `tz`) of the `days` calendar days ending with today, newest first."""
+    today = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
+    return [(today - timedelta(days=n)).replace(tzinfo=tz) for n in range(days)]

@@ -1,0 +1,414 @@
+"""Stage 2, parse: loaded YAML -> a frozen `Project`, collecting every problem with its place."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import Problem, ProjectError
+from .load import LoadedProject, Mapping, Mark, Sequence, Source
+from .project import (
+    IMPACTS,
+    INCIDENT_STATUSES,
+    MAINTENANCE_STATUSES,
+    SETTABLE_STATES,
+    Component,
+    CustomerImpact,
+    Group,
+    Impact,
+    Incident,
+    Project,
+    Site,
+    State,
+    Update,
+)
+
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
+_TIME = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[T ](\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)\s*(Z|[+-]\d{2}:?\d{2})?"
+)
+BUILTIN_THEMES = frozenset({"default"})
+
+
+def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
+    """' (did you mean 'x'?)' for the closest choice, or ''."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def parse_time(text: str, tz: ZoneInfo) -> datetime:
+    """Read `YYYY-MM-DD HH:MM[:SS]` with an optional offset or Z; a naive time is in `tz`.
+
+    Raises ValueError with a message for people when the text is not such a time, or names a
+    local time that a daylight-saving change skips or repeats."""
+    match = _TIME.fullmatch(text.strip())
+    if not match:
+        raise ValueError(f"'{text}' is not a date and time: write e.g. 2025-04-19 09:30, "
+                         "optionally with an offset (+01:00) or Z")
+    day, clock, offset = match.groups()
+    if len(clock.split(":")[0]) == 1:
+        clock = "0" + clock
+    try:
+        moment = datetime.fromisoformat(f"{day}T{clock}{offset or ''}")
+    except ValueError as err:
+        raise ValueError(f"'{text}' is not a valid date and time ({err})") from None
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC)
+    early, late = moment.replace(tzinfo=tz, fold=0), moment.replace(tzinfo=tz, fold=1)
+    if early.utcoffset() != late.utcoffset():
+        back = early.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+        if back != moment:
+            raise ValueError(f"'{text}' does not exist in {tz.key} (the clocks go forward): "
+                             "give an offset, e.g. +01:00")
+        raise ValueError(f"'{text}' happens twice in {tz.key} (the clocks go back): "
+                         "give an offset, e.g. +01:00 or +00:00")
+    return early.astimezone(UTC)
+
+
+class _Checker:
+    """Reads one file's data, noting each problem at the mark it concerns."""
+
+    def __init__(self, source: Source, problems: list[Problem]) -> None:
+        self.path = source.shown_as
+        self.problems = problems
+
+    def problem(self, mark: Mark, message: str) -> None:
+        self.problems.append(Problem(self.path, mark[0], mark[1], message))
+
+    def mapping(self, value: Any, mark: Mark, what: str) -> Mapping | None:
+        if isinstance(value, Mapping):
+            return value
+        self.problem(mark, f"{what} must be a mapping of keys to values")
+        return None
+
+    def sequence(self, value: Any, mark: Mark, what: str) -> Sequence | None:
+        if isinstance(value, Sequence):
+            return value
+        self.problem(mark, f"{what} must be a list")
+        return None
+
+    def keys(self, m: Mapping, allowed: tuple[str, ...], required: tuple[str, ...],
+             what: str) -> None:
+        for key in m:
+            if key not in allowed:
+                self.problem(m.key_marks[key], f"unknown key '{key}' in {what}"
+                             + (did_you_mean(key, allowed) or
+                                f" (expected one of: {', '.join(allowed)})"))
+        for key in required:
+            if key not in m:
+                self.problem(m.mark, f"{what} is missing the required key '{key}'")
+
+    def text(self, m: Mapping, key: str, default: str = "") -> str:
+        value = m.get(key)
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self.problem(m.value_marks[key], f"'{key}' must be text")
+            return default
+        return str(value)
+
+    def flag(self, m: Mapping, key: str) -> bool:
+        value = m.get(key, False)
+        if not isinstance(value, bool):
+            self.problem(m.value_marks[key], f"'{key}' must be true or false")
+            return False
+        return value
+
+    def ident(self, value: Any, mark: Mark, what: str) -> str | None:
+        if isinstance(value, str) and ID_PATTERN.fullmatch(value):
+            return value
+        self.problem(mark, f"{what} '{value}' is not a valid id: use lowercase letters, digits "
+                           "and '-', starting with a letter or digit, at most 100 characters")
+        return None
+
+    def time(self, m: Mapping, key: str, tz: ZoneInfo) -> datetime | None:
+        value = m.get(key)
+        if not isinstance(value, str):
+            self.problem(m.value_marks[key], f"'{key}' must be a date and time like "
+                                             "2025-04-19 09:30")
+            return None
+        try:
+            return parse_time(value, tz)
+        except ValueError as err:
+            self.problem(m.value_marks[key], str(err))
+            return None
+
+    def word(self, m: Mapping, key: str, words: tuple[str, ...], what: str) -> str | None:
+        value = m.get(key)
+        if isinstance(value, str) and value in words:
+            return value
+        self.problem(m.value_marks[key], f"unknown {what} '{value}'"
+                     + (did_you_mean(str(value), words) or f": use one of {', '.join(words)}"))
+        return None
+
+
+def parse_project(loaded: LoadedProject) -> Project:
+    """Check and convert everything; raises ProjectError listing every problem found."""
+    problems = list(loaded.problems)
+    config = _parse_config(loaded.config, loaded.themes, problems)
+    incidents: list[Incident] = []
+    seen: dict[str, str] = {}
+    for source in loaded.incidents:
+        check = _Checker(source, problems)
+        if ID_PATTERN.fullmatch(source.stem) is None:
+            check.problem((1, 1), f"the file name gives the id '{source.stem}', which is not "
+                                  "valid: use lowercase letters, digits and '-' "
+                                  "(e.g. 2025-04-19-click-and-collect)")
+            continue
+        if source.stem in seen:
+            check.problem((1, 1), f"duplicate id '{source.stem}': {seen[source.stem]} has it too")
+            continue
+        seen[source.stem] = source.shown_as
+        if config is not None and source.data is not None:
+            incident = _parse_incident(source, config, check)
+            if incident is not None:
+                incidents.append(incident)
+    if problems or config is None:
+        raise ProjectError(problems)
+    site, groups, components = config
+    return Project(site, groups, components, tuple(sorted(incidents, key=lambda i: i.id)))
+
+
+_Config = tuple[Site, tuple[Group, ...], tuple[Component, ...]]
+
+
+def _parse_config(source: Source, themes: frozenset[str],
+                  problems: list[Problem]) -> _Config | None:
+    check = _Checker(source, problems)
+    if source.data is None:
+        if not any(p.path == source.shown_as for p in problems):
+            check.problem((1, 1), "the file is empty: it needs 'site' and 'components'")
+        return None
+    doc = check.mapping(source.data, (1, 1), "statusgen.yaml")
+    if doc is None:
+        return None
+    before = len(problems)
+    check.keys(doc, ("site", "groups", "components"), ("site", "components"), "statusgen.yaml")
+    site = None
+    if "site" in doc:
+        site = _parse_site(doc, check, themes)
+    groups: list[Group] = []
+    if doc.get("groups") is not None:
+        for item, mark in _items(check, doc, "groups"):
+            entry = check.mapping(item, mark, "a group")
+            if entry is None:
+                continue
+            check.keys(entry, ("id", "name"), ("id", "name"), "a group")
+            gid = check.ident(entry["id"], entry.value_marks["id"], "group id") \
+                if "id" in entry else None
+            if gid is not None:
+                if any(g.id == gid for g in groups):
+                    check.problem(entry.value_marks["id"], f"duplicate group id '{gid}'")
+                else:
+                    groups.append(Group(gid, check.text(entry, "name", gid)))
+    components: list[Component] = []
+    group_ids = [g.id for g in groups]
+    if "components" in doc:
+        for item, mark in _items(check, doc, "components"):
+            entry = check.mapping(item, mark, "a component")
+            if entry is None:
+                continue
+            check.keys(entry, ("id", "name", "group", "description"), ("id", "name"),
+                       "a component")
+            cid = check.ident(entry["id"], entry.value_marks["id"], "component id") \
+                if "id" in entry else None
+            group = entry.get("group")
+            if group is not None and group not in group_ids:
+                check.problem(entry.value_marks["group"], f"unknown group '{group}'"
+                              + (did_you_mean(str(group), group_ids)
+                                 or (f": groups are {', '.join(group_ids)}" if group_ids
+                                     else ": define it under 'groups'")))
+            if cid is None:
+                continue
+            if any(c.id == cid for c in components):
+                check.problem(entry.value_marks["id"], f"duplicate component id '{cid}'")
+                continue
+            components.append(Component(cid, check.text(entry, "name", cid),
+                                        str(group) if group is not None else None,
+                                        check.text(entry, "description")))
+        if not components and len(problems) == before:
+            check.problem(doc.value_marks["components"], "'components' lists no component")
+    if site is None or len(problems) > before:
+        return None
+    return site, tuple(groups), tuple(components)
+
+
+def _items(check: _Checker, doc: Mapping, key: str) -> list[tuple[Any, Mark]]:
+    seq = check.sequence(doc.get(key), doc.value_marks[key], f"'{key}'")
+    return list(zip(seq, seq.item_marks)) if seq is not None else []
+
+
+def _parse_site(doc: Mapping, check: _Checker, themes: frozenset[str]) -> Site | None:
+    site = check.mapping(doc["site"], doc.value_marks["site"], "'site'")
+    if site is None:
+        return None
+    check.keys(site, ("title", "base_url", "timezone", "theme", "history_days", "description"),
+               ("title", "base_url"), "'site'")
+    base_url = check.text(site, "base_url")
+    parts = urlsplit(base_url)
+    if "base_url" in site and (parts.scheme not in ("http", "https") or not parts.netloc):
+        check.problem(site.value_marks["base_url"], f"base_url '{base_url}' must be an absolute "
+                                                    "http(s) URL, e.g. https://status.example.com/")
+    if not base_url.endswith("/"):
+        base_url += "/"
+    tz_name = check.text(site, "timezone", "UTC")
+    tz = ZoneInfo("UTC")
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        check.problem(site.value_marks["timezone"], f"unknown time zone '{tz_name}': use an "
+                                                    "IANA name such as Europe/London or UTC")
+    theme = check.text(site, "theme", "default")
+    if "theme" in site and check.ident(theme, site.value_marks["theme"], "theme") is not None \
+            and theme not in themes | BUILTIN_THEMES:
+        check.problem(site.value_marks["theme"], f"no theme '{theme}': make themes/{theme}/ "
+                                                 "or use the built-in 'default'")
+    days = site.get("history_days", 90)
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 3650:
+        check.problem(site.value_marks["history_days"],
+                      "'history_days' must be a whole number of days from 1 to 3650")
+        days = 90
+    return Site(check.text(site, "title"), base_url, tz, theme, days,
+                check.text(site, "description"))
+
+
+_INCIDENT_KEYS = ("title", "kind", "impact", "pinned", "updates", "postmortem")
+_MAINTENANCE_KEYS = ("title", "kind", "pinned", "scheduled", "components", "updates",
+                     "postmortem")
+_UPDATE_KEYS = ("at", "status", "components", "message", "next_update", "customer_impact")
+_MAINTENANCE_UPDATE_KEYS = ("at", "status", "message")
+
+
+def _parse_incident(source: Source, config: _Config, check: _Checker) -> Incident | None:
+    site, _, components = config
+    doc = check.mapping(source.data, (1, 1), "an incident file")
+    if doc is None:
+        return None
+    before = len(check.problems)
+    kind = doc.get("kind", "incident")
+    if kind not in ("incident", "maintenance"):
+        check.problem(doc.value_marks["kind"], f"unknown kind '{kind}': use incident "
+                                               "(the default) or maintenance")
+        return None
+    maintenance = kind == "maintenance"
+    component_ids = [c.id for c in components]
+    if maintenance:
+        check.keys(doc, _MAINTENANCE_KEYS, ("title", "scheduled", "components"), "a maintenance")
+    else:
+        check.keys(doc, _INCIDENT_KEYS, ("title", "updates"), "an incident")
+    impact = None
+    if "impact" in doc and not maintenance:
+        word = check.word(doc, "impact", tuple(i.word for i in IMPACTS), "impact")
+        impact = Impact[word.upper()] if word else None
+    start = end = None
+    affected: list[str] = []
+    if maintenance and "scheduled" in doc:
+        window = check.mapping(doc["scheduled"], doc.value_marks["scheduled"], "'scheduled'")
+        if window is not None:
+            check.keys(window, ("start", "end"), ("start", "end"), "'scheduled'")
+            start = check.time(window, "start", site.timezone) if "start" in window else None
+            end = check.time(window, "end", site.timezone) if "end" in window else None
+            if start and end and end <= start:
+                check.problem(window.value_marks["end"], "the maintenance window ends before "
+                                                         "it starts")
+    if maintenance and "components" in doc:
+        for item, mark in _items(check, doc, "components"):
+            if _known_component(check, item, mark, component_ids):
+                affected.append(item)
+    updates = _parse_updates(doc, check, site, component_ids, maintenance) \
+        if doc.get("updates") is not None or not maintenance else []
+    if len(check.problems) > before:
+        return None
+    return Incident(
+        id=source.stem,
+        title=check.text(doc, "title"),
+        updates=tuple(updates),
+        impact=impact,
+        pinned=check.flag(doc, "pinned"),
+        postmortem=check.text(doc, "postmortem"),
+        is_maintenance=maintenance,
+        scheduled_start=start,
+        scheduled_end=end,
+        maintenance_components=tuple(affected),
+    )
+
+
+def _known_component(check: _Checker, item: Any, mark: Mark, ids: list[str]) -> bool:
+    if item in ids:
+        return True
+    check.problem(mark, f"unknown component '{item}'"
+                  + (did_you_mean(str(item), ids) or f": components are {', '.join(ids)}"))
+    return False
+
+
+def _parse_updates(doc: Mapping, check: _Checker, site: Site, component_ids: list[str],
+                   maintenance: bool) -> list[Update]:
+    updates: list[Update] = []
+    statuses = MAINTENANCE_STATUSES if maintenance else INCIDENT_STATUSES
+    allowed = _MAINTENANCE_UPDATE_KEYS if maintenance else _UPDATE_KEYS
+    items = _items(check, doc, "updates") if "updates" in doc else []
+    if "updates" in doc and not items and isinstance(doc["updates"], Sequence):
+        check.problem(doc.value_marks["updates"], "'updates' is empty: give at least one")
+    previous: datetime | None = None
+    for index, (item, mark) in enumerate(items):
+        entry = check.mapping(item, mark, "an update")
+        if entry is None:
+            continue
+        required = ("at", "message", "status") if index == 0 and not maintenance \
+            else ("at", "message")
+        check.keys(entry, allowed, required, "an update")
+        at = check.time(entry, "at", site.timezone) if "at" in entry else None
+        if at is not None and previous is not None and at < previous:
+            check.problem(entry.value_marks["at"], "this update is earlier than the one before "
+                                                   "it: list updates oldest first")
+        previous = at or previous
+        status = check.word(entry, "status", statuses, "status") if "status" in entry else None
+        changes: list[tuple[str, State]] = []
+        if "components" in entry:
+            states = check.mapping(entry["components"], entry.value_marks["components"],
+                                   "'components'")
+            for cid, word in (states or {}).items():
+                if not _known_component(check, cid, states.key_marks[cid], component_ids):
+                    continue
+                if check.word(states, cid, tuple(s.word for s in SETTABLE_STATES),
+                              "component state"):
+                    changes.append((cid, State[word.upper()]))
+        next_update = None
+        if entry.get("next_update") is not None:
+            next_update = check.time(entry, "next_update", site.timezone)
+            if next_update and at and next_update < at:
+                check.problem(entry.value_marks["next_update"], "the next update is promised "
+                                                                "before this update was posted")
+        impact = None
+        if entry.get("customer_impact") is not None:
+            impact = _parse_customer_impact(entry, check)
+        if at is not None:
+            updates.append(Update(at, status, tuple(changes), check.text(entry, "message"),
+                                  next_update, impact))
+    return updates
+
+
+def _parse_customer_impact(entry: Mapping, check: _Checker) -> CustomerImpact | None:
+    m = check.mapping(entry["customer_impact"], entry.value_marks["customer_impact"],
+                      "'customer_impact'")
+    if m is None:
+        return None
+    check.keys(m, ("still_works", "not_working", "workaround"), (), "'customer_impact'")
+    lists: dict[str, tuple[str, ...]] = {}
+    for key in ("still_works", "not_working"):
+        value = m.get(key)
+        if value is None:
+            lists[key] = ()
+        elif isinstance(value, str):
+            lists[key] = (value,)
+        else:
+            seq = check.sequence(value, m.value_marks[key], f"'{key}'")
+            for item, mark in zip(seq or [], seq.item_marks if seq else []):
+                if not isinstance(item, str):
+                    check.problem(mark, f"each item of '{key}' must be text")
+            lists[key] = tuple(str(i) for i in seq or [])
+    return CustomerImpact(lists["still_works"], lists["not_working"], check.text(m, "workaround"))

@@ -1,0 +1,115 @@
+"""The status project as frozen values: what parse produces and the model computes on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum
+from zoneinfo import ZoneInfo
+
+
+class State(IntEnum):
+    """A component's state, best to worst, so `max()` gives the worst. An incident's state
+    outranks maintenance: a real outage during a maintenance window is what readers need."""
+
+    OPERATIONAL = 0
+    UNDER_MAINTENANCE = 1
+    DEGRADED_PERFORMANCE = 2
+    PARTIAL_OUTAGE = 3
+    MAJOR_OUTAGE = 4
+
+    @property
+    def word(self) -> str:
+        """Statuspage's word, as written in the YAML and the API."""
+        return self.name.lower()
+
+    @property
+    def label(self) -> str:
+        """The state in plain words for people."""
+        return self.name.replace("_", " ").capitalize()
+
+
+class Impact(IntEnum):
+    """An incident's impact and the page's overall indicator (Statuspage's words)."""
+
+    NONE = 0
+    MAINTENANCE = 1
+    MINOR = 2
+    MAJOR = 3
+    CRITICAL = 4
+
+    @property
+    def word(self) -> str:
+        return self.name.lower()
+
+
+INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
+MAINTENANCE_STATUSES = ("scheduled", "in_progress", "verifying", "completed")
+# The component states an update may set (under_maintenance comes from maintenance windows).
+SETTABLE_STATES = tuple(s for s in State if s is not State.UNDER_MAINTENANCE)
+IMPACTS = tuple(i for i in Impact if i is not Impact.MAINTENANCE)
+
+
+@dataclass(frozen=True)
+class Site:
+    title: str
+    base_url: str  # always ends with "/"
+    timezone: ZoneInfo
+    theme: str
+    history_days: int
+    description: str
+
+
+@dataclass(frozen=True)
+class Group:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Component:
+    id: str
+    name: str
+    group: str | None
+    description: str
+
+
+@dataclass(frozen=True)
+class CustomerImpact:
+    still_works: tuple[str, ...]
+    not_working: tuple[str, ...]
+    workaround: str
+
+
+@dataclass(frozen=True)
+class Update:
+    at: datetime  # aware
+    status: str | None  # None: the status stays as it was ("Update")
+    components: tuple[tuple[str, State], ...]  # state changes this update makes
+    message: str  # Markdown
+    next_update: datetime | None = None
+    customer_impact: CustomerImpact | None = None
+
+
+@dataclass(frozen=True)
+class Incident:
+    """An incident, a notice (no components) or, with `is_maintenance`, a maintenance."""
+
+    id: str
+    title: str
+    updates: tuple[Update, ...]  # oldest first
+    impact: Impact | None = None  # as written; None: derived from the components' states
+    pinned: bool = False
+    postmortem: str = ""
+    is_maintenance: bool = False
+    scheduled_start: datetime | None = None  # maintenance only
+    scheduled_end: datetime | None = None
+    maintenance_components: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Project:
+    site: Site
+    groups: tuple[Group, ...]
+    components: tuple[Component, ...]
+    incidents: tuple[Incident, ...]  # sorted by id
