@@ -116,10 +116,11 @@ def incident_impact(incident: Incident) -> Impact:
 
 
 def overall_indicator(project: Project, t: datetime) -> Impact:
-    """The page indicator: the worst of what the components' states call for and of the
-    impacts of the active incidents (a notice with impact none adds nothing)."""
+    """The page indicator: the worst of what the components' states call for now and of the
+    impacts written on active incidents. A derived impact is the incident's worst moment, not
+    its present, so it does not hold the banner up once the components recover."""
     by_state = (_INDICATOR_OF_STATE[s] for s in component_states_at(project, t).values())
-    by_incident = (incident_impact(i) for i in project.incidents if is_active(i, t))
+    by_incident = (i.impact for i in project.incidents if i.impact and is_active(i, t))
     return max(*by_state, *by_incident, Impact.NONE)
 
 

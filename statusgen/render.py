@@ -302,7 +302,7 @@ def render_site(project: Project, now: datetime, theme: Theme) -> dict[str, byte
 
 def _sitemap(base_url: str, pages: list[str]) -> bytes:
     urlset = ET.Element("urlset", xmlns="http://www.sitemaps.org/schemas/sitemap/0.9")
-    for path in sorted(pages):
+    for path in sorted(pages, key=lambda p: (p.count("/"), p)):
         ET.SubElement(ET.SubElement(urlset, "url"), "loc").text = \
             base_url + path.removesuffix("index.html")
     ET.indent(urlset)
