@@ -138,6 +138,7 @@ def incident_view(incident: Incident, project: Project, now: datetime,
         status = model.incident_status(incident) or "investigating"
     promised = model.next_update_promised(incident) if model.is_active(incident, now) else None
     elapsed = model.duration(incident, now)
+    ended = model.ended_at(incident, now)
     return IncidentView(
         id=incident.id,
         path=f"incidents/{incident.id}/",
@@ -148,7 +149,7 @@ def incident_view(incident: Incident, project: Project, now: datetime,
         status_label=STATUS_LABELS[status],
         pinned=incident.pinned,
         started=model.started_at(incident),
-        ended=model.ended_at(incident, now),
+        ended=ended,
         duration=duration_text(elapsed) if elapsed is not None else "",
         affected=[_component_view(by_id[cid], states) for cid in
                   model.affected_components(incident)],
@@ -157,7 +158,9 @@ def incident_view(incident: Incident, project: Project, now: datetime,
         if model.is_active(incident, now) else None,
         next_update=promised,
         overdue=promised is not None and promised < now,
-        postmortem=markdown_html(incident.postmortem) if incident.postmortem else Markup(""),
+        # a postmortem is published once the incident is over
+        postmortem=markdown_html(incident.postmortem) if incident.postmortem and ended
+        else Markup(""),
         scheduled_start=incident.scheduled_start,
         scheduled_end=incident.scheduled_end,
     )
