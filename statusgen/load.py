@@ -7,6 +7,7 @@ construct an object, and every key and item keeps its line and column for later 
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,7 +103,13 @@ class _Builder:
         if node.tag not in _PLAIN_SCALARS:
             self.problem(node, _tag_problem(node))
             return None
-        return self.loader.construct_object(node, deep=True)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, KeyError, IndexError):  # `!!int x`, or an integer too long
+            value = node.value if len(node.value) <= 40 else node.value[:40] + "..."
+            self.problem(node, f"'{value}' is not a valid {node.tag.replace(_TAG, '!!', 1)} "
+                               "value: write plain text, in quotes")
+            return None
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> Mapping | None:
         if node.tag != _TAG + "map":
@@ -125,6 +132,12 @@ class _Builder:
             mapping.key_marks[key] = _mark(key_node)
             mapping.value_marks[key] = _mark(value_node)
         return mapping
+
+
+def _line_column(text: str, position: int) -> Mark:
+    """The 1-based line and column of the character at `position` in `text`."""
+    before = text[:position]
+    return before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1
 
 
 class _TooBig(Exception):
@@ -151,10 +164,15 @@ def load_text(text: str, path: str) -> tuple[Any, list[Problem]]:
         mark = err.problem_mark or err.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         what = err.problem or err.context or "not valid YAML"
+        context = err.context_mark
+        if err.problem and err.context and context and (context.line + 1, context.column + 1) \
+                != (line, column):  # e.g. where the quote or bracket left open was opened
+            what += f" ({err.context} at line {context.line + 1}, column {context.column + 1})"
         return None, [Problem(path, line, column, f"YAML syntax error: {what}")]
     except yaml.reader.ReaderError as err:  # a character YAML does not allow
-        before = text[: err.position]
-        line, column = before.count("\n") + 1, err.position - (before.rfind("\n") + 1) + 1
+        # The C reader counts err.position in UTF-8 bytes, the Python one in characters; both
+        # stop at the first such character, so look for it in the text instead.
+        line, column = _line_column(text, max(text.find(chr(err.character)), 0))
         return None, [Problem(path, line, column,
                               f"character U+{err.character:04X} is not allowed in YAML")]
     finally:
@@ -171,11 +189,12 @@ def load_file(path: Path, shown_as: str) -> tuple[Any, list[Problem]]:
         raw = path.read_bytes()
     except OSError as err:
         return None, [Problem(shown_as, 1, 1, f"cannot read file: {err.strerror}")]
+    raw = raw.removeprefix(codecs.BOM_UTF8)
     try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:  # everything before err.start is valid: count characters
+        before = raw[: err.start].decode("utf-8")
+        line, column = _line_column(before, len(before))
         return None, [Problem(shown_as, line, column, "not valid UTF-8 text")]
     return load_text(text, shown_as)
 

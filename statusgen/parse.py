@@ -102,8 +102,11 @@ class _Checker:
             if key not in m:
                 self.problem(m.mark, f"{what} is missing the required key '{key}'")
 
-    def text(self, m: Mapping, key: str, default: str = "") -> str:
+    def text(self, m: Mapping, key: str, default: str = "", required: bool = False) -> str:
         value = m.get(key)
+        if required and key in m and (value is None or str(value).strip() == ""):
+            self.problem(m.value_marks[key], f"'{key}' must not be empty")
+            return default
         if value is None:
             return default
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
@@ -163,7 +166,12 @@ def parse_project(loaded: LoadedProject) -> Project:
             check.problem((1, 1), f"duplicate id '{source.stem}': {seen[source.stem]} has it too")
             continue
         seen[source.stem] = source.shown_as
-        if config is not None and source.data is not None:
+        if source.data is None:
+            if not any(p.path == source.shown_as for p in problems):
+                check.problem((1, 1), "the file is empty: an incident needs 'title' and "
+                                      "'updates'")
+            continue
+        if config is not None:
             incident = _parse_incident(source, config, check)
             if incident is not None:
                 incidents.append(incident)
@@ -272,7 +280,7 @@ def _parse_site(doc: Mapping, check: _Checker, themes: frozenset[str]) -> Site |
         check.problem(site.value_marks["history_days"],
                       "'history_days' must be a whole number of days from 1 to 3650")
         days = 90
-    return Site(check.text(site, "title"), base_url, tz, theme, days,
+    return Site(check.text(site, "title", required=True), base_url, tz, theme, days,
                 check.text(site, "description"))
 
 
@@ -325,7 +333,7 @@ def _parse_incident(source: Source, config: _Config, check: _Checker) -> Inciden
         return None
     return Incident(
         id=source.stem,
-        title=check.text(doc, "title"),
+        title=check.text(doc, "title", required=True),
         updates=tuple(updates),
         impact=impact,
         pinned=check.flag(doc, "pinned"),
