@@ -51,6 +51,9 @@ class Mapping(dict[str, Any]):
         self.mark = mark
         self.key_marks: dict[str, Mark] = {}
         self.value_marks: dict[str, Mark] = {}
+        # The source text of values YAML read as numbers or booleans (`title: 1:30` is 90 in
+        # YAML 1.1): where text is expected, the text as written is what the user meant.
+        self.raw: dict[str, str] = {}
 
 
 class Sequence(list[Any]):
@@ -60,11 +63,17 @@ class Sequence(list[Any]):
         super().__init__()
         self.mark = mark
         self.item_marks: list[Mark] = []
+        self.raw: dict[int, str] = {}  # as Mapping.raw, by index
 
 
 def _tag_problem(node: yaml.Node) -> str:
     tag = node.tag.replace(_TAG, "!!", 1) if node.tag.startswith(_TAG) else node.tag
     return f"the YAML tag '{tag}' is not allowed here: write plain data"
+
+
+def _is_typed_scalar(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag in _PLAIN_SCALARS \
+        and node.tag not in (_TAG + "str", _TAG + "null")
 
 
 def _mark(node: yaml.Node) -> Mark:
@@ -96,9 +105,11 @@ class _Builder:
                 self.problem(node, _tag_problem(node))
                 return None
             seq = Sequence(_mark(node))
-            for item in node.value:
+            for index, item in enumerate(node.value):
                 seq.append(self.build(item, depth + 1))
                 seq.item_marks.append(_mark(item))
+                if _is_typed_scalar(item):
+                    seq.raw[index] = item.value
             return seq
         if node.tag not in _PLAIN_SCALARS:
             self.problem(node, _tag_problem(node))
@@ -131,6 +142,8 @@ class _Builder:
             mapping[key] = self.build(value_node, depth + 1)
             mapping.key_marks[key] = _mark(key_node)
             mapping.value_marks[key] = _mark(value_node)
+            if _is_typed_scalar(value_node):
+                mapping.raw[key] = value_node.value
         return mapping
 
 

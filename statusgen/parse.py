@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -75,9 +76,13 @@ class _Checker:
     def __init__(self, source: Source, problems: list[Problem]) -> None:
         self.path = source.shown_as
         self.problems = problems
+        # Where the loader rejected a value (a YAML tag, say), it reads as null: one message
+        # there is enough, not a second one about the null.
+        self.rejected = {(p.line, p.column) for p in problems if p.path == self.path}
 
     def problem(self, mark: Mark, message: str) -> None:
-        self.problems.append(Problem(self.path, mark[0], mark[1], message))
+        if mark not in self.rejected:
+            self.problems.append(Problem(self.path, mark[0], mark[1], message))
 
     def mapping(self, value: Any, mark: Mark, what: str) -> Mapping | None:
         if isinstance(value, Mapping):
@@ -109,10 +114,12 @@ class _Checker:
             return default
         if value is None:
             return default
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self.problem(m.value_marks[key], f"'{key}' must be text")
-            return default
-        return str(value)
+        if isinstance(value, str):
+            return value
+        if key in m.raw:  # a number or boolean to YAML: keep the text as written
+            return m.raw[key]
+        self.problem(m.value_marks[key], f"'{key}' must be text")
+        return default
 
     def flag(self, m: Mapping, key: str) -> bool:
         value = m.get(key, False)
@@ -144,13 +151,17 @@ class _Checker:
         value = m.get(key)
         if isinstance(value, str) and value in words:
             return value
+        if value is None:
+            self.problem(m.value_marks[key], f"'{key}' needs a value: one of {', '.join(words)}")
+            return None
         self.problem(m.value_marks[key], f"unknown {what} '{value}'"
                      + (did_you_mean(str(value), words) or f": use one of {', '.join(words)}"))
         return None
 
 
 def parse_project(loaded: LoadedProject) -> Project:
-    """Check and convert everything; raises ProjectError listing every problem found."""
+    """Check and convert everything; raises ProjectError listing every problem found. The
+    incident files are checked even when statusgen.yaml has problems, so one run shows all."""
     problems = list(loaded.problems)
     config = _parse_config(loaded.config, loaded.themes, problems)
     incidents: list[Incident] = []
@@ -177,11 +188,18 @@ def parse_project(loaded: LoadedProject) -> Project:
                 incidents.append(incident)
     if problems or config is None:
         raise ProjectError(problems)
-    site, groups, components = config
-    return Project(site, groups, components, tuple(sorted(incidents, key=lambda i: i.id)))
+    return Project(config.site, config.groups, config.components,
+                   tuple(sorted(incidents, key=lambda i: i.id)))
 
 
-_Config = tuple[Site, tuple[Group, ...], tuple[Component, ...]]
+@dataclass(frozen=True)
+class _Config:
+    site: Site
+    groups: tuple[Group, ...]
+    components: tuple[Component, ...]
+    # False when the component list itself has problems: incident files are then not told
+    # that ids are unknown, which would only echo the problem in statusgen.yaml.
+    components_known: bool
 
 
 def _parse_config(source: Source, themes: frozenset[str],
@@ -215,6 +233,7 @@ def _parse_config(source: Source, themes: frozenset[str],
                     groups.append(Group(gid, check.text(entry, "name", gid)))
     components: list[Component] = []
     group_ids = [g.id for g in groups]
+    before_components = len(problems)
     if "components" in doc:
         for item, mark in _items(check, doc, "components"):
             entry = check.mapping(item, mark, "a component")
@@ -240,9 +259,10 @@ def _parse_config(source: Source, themes: frozenset[str],
                                         check.text(entry, "description")))
         if not components and len(problems) == before:
             check.problem(doc.value_marks["components"], "'components' lists no component")
-    if site is None or len(problems) > before:
-        return None
-    return site, tuple(groups), tuple(components)
+    if site is None:  # reported above; a stand-in lets the incident files be checked too
+        site = Site("", "https://status.invalid/", ZoneInfo("UTC"), "default", 90, "")
+    return _Config(site, tuple(groups), tuple(components),
+                   components_known=len(problems) == before_components and "components" in doc)
 
 
 def _items(check: _Checker, doc: Mapping, key: str) -> list[tuple[Any, Mark]]:
@@ -292,7 +312,7 @@ _MAINTENANCE_UPDATE_KEYS = ("at", "status", "message")
 
 
 def _parse_incident(source: Source, config: _Config, check: _Checker) -> Incident | None:
-    site, _, components = config
+    site = config.site
     doc = check.mapping(source.data, (1, 1), "an incident file")
     if doc is None:
         return None
@@ -303,7 +323,7 @@ def _parse_incident(source: Source, config: _Config, check: _Checker) -> Inciden
                                                "(the default) or maintenance")
         return None
     maintenance = kind == "maintenance"
-    component_ids = [c.id for c in components]
+    component_ids = [c.id for c in config.components] if config.components_known else None
     if maintenance:
         check.keys(doc, _MAINTENANCE_KEYS, ("title", "scheduled", "components"), "a maintenance")
     else:
@@ -321,7 +341,7 @@ def _parse_incident(source: Source, config: _Config, check: _Checker) -> Inciden
             start = check.time(window, "start", site.timezone) if "start" in window else None
             end = check.time(window, "end", site.timezone) if "end" in window else None
             if start and end and end <= start:
-                check.problem(window.value_marks["end"], "the maintenance window ends before "
+                check.problem(window.value_marks["end"], "the maintenance window must end after "
                                                          "it starts")
     if maintenance and "components" in doc:
         for item, mark in _items(check, doc, "components"):
@@ -345,15 +365,15 @@ def _parse_incident(source: Source, config: _Config, check: _Checker) -> Inciden
     )
 
 
-def _known_component(check: _Checker, item: Any, mark: Mark, ids: list[str]) -> bool:
-    if item in ids:
+def _known_component(check: _Checker, item: Any, mark: Mark, ids: list[str] | None) -> bool:
+    if ids is None or item in ids:
         return True
     check.problem(mark, f"unknown component '{item}'"
                   + (did_you_mean(str(item), ids) or f": components are {', '.join(ids)}"))
     return False
 
 
-def _parse_updates(doc: Mapping, check: _Checker, site: Site, component_ids: list[str],
+def _parse_updates(doc: Mapping, check: _Checker, site: Site, component_ids: list[str] | None,
                    maintenance: bool) -> list[Update]:
     updates: list[Update] = []
     statuses = MAINTENANCE_STATUSES if maintenance else INCIDENT_STATUSES
@@ -366,9 +386,10 @@ def _parse_updates(doc: Mapping, check: _Checker, site: Site, component_ids: lis
         entry = check.mapping(item, mark, "an update")
         if entry is None:
             continue
-        required = ("at", "message", "status") if index == 0 and not maintenance \
-            else ("at", "message")
-        check.keys(entry, allowed, required, "an update")
+        check.keys(entry, allowed, ("at", "message"), "an update")
+        if index == 0 and not maintenance and "status" not in entry:
+            check.problem(entry.mark, "the first update needs a 'status': one of "
+                                      + ", ".join(statuses))
         at = check.time(entry, "at", site.timezone) if "at" in entry else None
         if at is not None and previous is not None and at < previous:
             check.problem(entry.value_marks["at"], "this update is earlier than the one before "
@@ -415,8 +436,8 @@ def _parse_customer_impact(entry: Mapping, check: _Checker) -> CustomerImpact | 
             lists[key] = (value,)
         else:
             seq = check.sequence(value, m.value_marks[key], f"'{key}'")
-            for item, mark in zip(seq or [], seq.item_marks if seq else []):
-                if not isinstance(item, str):
+            for n, (item, mark) in enumerate(zip(seq or [], seq.item_marks if seq else [])):
+                if not isinstance(item, str) and n not in seq.raw:
                     check.problem(mark, f"each item of '{key}' must be text")
-            lists[key] = tuple(str(i) for i in seq or [])
+            lists[key] = tuple(seq.raw.get(n, str(i)) for n, i in enumerate(seq or []))
     return CustomerImpact(lists["still_works"], lists["not_working"], check.text(m, "workaround"))

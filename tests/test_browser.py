@@ -87,7 +87,8 @@ def test_the_front_page_reads_with_javascript_off(browser, base_url: str) -> Non
     assert page.locator("h1").first.inner_text().strip() == "Major System Outage"
     text = page.locator("main").inner_text()
     assert "Still working" in text and "Next update" in text and "Overdue" in text
-    link = page.get_by_role("link", name="Click & Collect orders delayed and returns disrupted").first
+    title = "Click & Collect orders delayed and returns disrupted"
+    link = page.get_by_role("link", name=title).first
     link.click()
     assert page.url.endswith("/incidents/2025-04-19-click-and-collect-and-returns/")
     assert page.locator("ol.updates > li").count() >= 3
