@@ -394,3 +394,31 @@ def test_python_dash_m_statusgen_check(write_project: WriteProject) -> None:
     good = subprocess.run(command, capture_output=True, text=True, check=False)
     assert (good.returncode, good.stderr) == (0, "")
     assert good.stdout.startswith("OK: 3 components")
+
+
+def test_incident_files_are_checked_even_when_the_config_has_problems(
+        write_project: WriteProject) -> None:
+    root = write_project({**GOOD, "statusgen.yaml": edit(CONFIG, "Europe/London", "Mars/Base"),
+                          INC: edit(INCIDENT, "investigating", "investigatin")})
+    assert_problems(run("check", "--project", str(root)), root, [
+        "{root}/" + INC + ":5:13: unknown status 'investigatin' (did you mean 'investigating'?)",
+        "{root}/statusgen.yaml:4:13: unknown time zone 'Mars/Base': use an IANA name such as "
+        "Europe/London or UTC",
+    ])
+
+
+def test_a_broken_component_list_is_not_echoed_by_every_incident(
+        write_project: WriteProject) -> None:
+    root = write_project({**GOOD, "statusgen.yaml": edit(CONFIG, "{id: app,", "{id: App,")})
+    assert_problems(run("check", "--project", str(root)), root, [
+        "{root}/statusgen.yaml:10:10: component id 'App' is not a valid id: use lowercase "
+        "letters, digits and '-', starting with a letter or digit, at most 100 characters"])
+
+
+def test_text_that_yaml_reads_as_a_number_keeps_its_form(write_project: WriteProject) -> None:
+    root = write_project({**GOOD, INC: edit(INCIDENT, "title: Click & Collect orders delayed",
+                                            "title: 1:30")})
+    result = run("build", "--project", str(root), "--now", NOW)
+    assert result.exit_code == 0, result.output
+    page = (root / "site" / "incidents" / "2025-04-19-orders-delayed" / "index.html").read_text()
+    assert "<title>1:30 · Test Status</title>" in page
