@@ -11,6 +11,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 from click.testing import CliRunner
+from conftest import WriteProject
 
 from statusgen.cli import main
 
@@ -39,14 +40,6 @@ updates:
     message: Pages load *slowly*.
     next_update: 2025-04-19 10:30
 """
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 def build(root: Path, *args: str) -> tuple[int, str]:
@@ -94,8 +87,8 @@ def test_the_demo_in_the_middle_of_the_crisis(tmp_path: Path) -> None:
     assert '<time datetime="2025-05-13T' in index
 
 
-def test_a_failed_build_leaves_the_previous_site_untouched(tmp_path: Path) -> None:
-    project = write(tmp_path / "p", {"statusgen.yaml": CONFIG, "incidents/a.yaml": INCIDENT})
+def test_a_failed_build_leaves_the_previous_site_untouched(write_project: WriteProject) -> None:
+    project = write_project({"statusgen.yaml": CONFIG, "incidents/a.yaml": INCIDENT})
     assert build(project, "--now", "2025-04-19 12:00")[0] == 0
     before = snapshot(project / "site")
     (project / "incidents" / "a.yaml").write_text(INCIDENT.replace("degraded_performance",
@@ -108,8 +101,8 @@ def test_a_failed_build_leaves_the_previous_site_untouched(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("out", [".", "/"])
-def test_refuses_to_replace_the_project_or_the_root(tmp_path: Path, out: str) -> None:
-    project = write(tmp_path / "p", {"statusgen.yaml": CONFIG})
+def test_refuses_to_replace_the_project_or_the_root(write_project: WriteProject, out: str) -> None:
+    project = write_project({"statusgen.yaml": CONFIG})
     target = str(project) if out == "." else out
     code, output = build(project, "--out", target, "--now", "2025-04-19 12:00")
     assert code == 1
@@ -117,8 +110,8 @@ def test_refuses_to_replace_the_project_or_the_root(tmp_path: Path, out: str) ->
     assert (project / "statusgen.yaml").exists()
 
 
-def test_bad_now_is_a_usage_error(tmp_path: Path) -> None:
-    project = write(tmp_path / "p", {"statusgen.yaml": CONFIG})
+def test_bad_now_is_a_usage_error(write_project: WriteProject) -> None:
+    project = write_project({"statusgen.yaml": CONFIG})
     code, output = build(project, "--now", "yesterday")
     assert code == 2
     assert "'yesterday' is not a date and time" in output
@@ -151,7 +144,7 @@ class _Dangers(HTMLParser):
                 self.found.append(f"{tag}[{name}={value}]")
 
 
-def test_hostile_markdown_and_titles_are_neutralised(tmp_path: Path) -> None:
+def test_hostile_markdown_and_titles_are_neutralised(write_project: WriteProject) -> None:
     payload = "\n\n".join(HOSTILE)
     quoted = payload.replace("'", "''")
     config = CONFIG.replace("Example Status", '"<script>alert(0)</script> Status"') \
@@ -168,7 +161,7 @@ updates:
       workaround: '{HOSTILE[0]}'
 postmortem: '{quoted}'
 """
-    project = write(tmp_path / "p", {"statusgen.yaml": config, "incidents/x.yaml": incident})
+    project = write_project({"statusgen.yaml": config, "incidents/x.yaml": incident})
     assert build(project, "--now", "2025-04-19 12:00")[0] == 0
     pages = [p for p in (project / "site").rglob("*.html")]
     assert len(pages) == 3
@@ -215,8 +208,9 @@ def test_every_link_is_relative_and_resolves(tmp_path: Path) -> None:
     assert checked > 50
 
 
-def test_404_links_from_the_base_path_and_sitemap_lists_every_page(tmp_path: Path) -> None:
-    project = write(tmp_path / "p", {"statusgen.yaml": CONFIG, "incidents/a.yaml": INCIDENT})
+def test_404_links_from_the_base_path_and_sitemap_lists_every_page(
+        write_project: WriteProject) -> None:
+    project = write_project({"statusgen.yaml": CONFIG, "incidents/a.yaml": INCIDENT})
     assert build(project, "--now", "2025-04-19 12:00")[0] == 0
     site = project / "site"
     parser = _Links()
@@ -233,14 +227,14 @@ def test_404_links_from_the_base_path_and_sitemap_lists_every_page(tmp_path: Pat
         "User-agent: *\nAllow: /\nSitemap: https://status.example.com/shop/sitemap.xml\n")
 
 
-def test_times_carry_the_zone_abbreviation_and_machine_form(tmp_path: Path) -> None:
-    project = write(tmp_path / "p", {"statusgen.yaml": CONFIG, "incidents/a.yaml": INCIDENT})
+def test_times_carry_the_zone_abbreviation_and_machine_form(write_project: WriteProject) -> None:
+    project = write_project({"statusgen.yaml": CONFIG, "incidents/a.yaml": INCIDENT})
     assert build(project, "--now", "2025-04-19 12:00")[0] == 0
     page = (project / "site" / "incidents" / "a" / "index.html").read_text()
     assert '<time datetime="2025-04-19T09:30:00+01:00">19 Apr 2025, 09:30 BST</time>' in page
     assert "Overdue" in page  # promised 10:30, now 12:00
     winter = INCIDENT.replace("2025-04-19", "2025-01-19")
-    write(project, {"incidents/a.yaml": winter})
+    write_project({"incidents/a.yaml": winter})
     assert build(project, "--now", "2025-01-19 10:00")[0] == 0
     page = (project / "site" / "incidents" / "a" / "index.html").read_text()
     assert '<time datetime="2025-01-19T09:30:00+00:00">19 Jan 2025, 09:30 GMT</time>' in page

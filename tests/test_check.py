@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from conftest import WriteProject
 
 from statusgen.cli import main
-
-WriteProject = Callable[[dict[str, str | bytes | None]], Path]  # the conftest fixture
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = "2025-05-14T12:00+01:00"
