@@ -42,6 +42,15 @@ class Impact(IntEnum):
     def word(self) -> str:
         return self.name.lower()
 
+    @property
+    def label(self) -> str:
+        """An incident's weight in words: "Notice", "Maintenance", "Major impact"."""
+        if self is Impact.NONE:
+            return "Notice"
+        if self is Impact.MAINTENANCE:
+            return "Maintenance"
+        return f"{self.name.capitalize()} impact"
+
 
 INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
 MAINTENANCE_STATUSES = ("scheduled", "in_progress", "verifying", "completed")

@@ -81,6 +81,7 @@ class UpdateView:
     label: str  # the status it set, or "Update"
     status: str | None
     html: Markup
+    summary: str  # the message as plain text, cut to about 200 characters
     changes: list[tuple[str, State]]  # (component name, new state)
     next_update: datetime | None
 
@@ -95,8 +96,9 @@ class IncidentView:
     status: str  # status word now
     status_label: str
     pinned: bool
-    started: datetime | None
+    started: datetime | None  # None until it has begun
     ended: datetime | None
+    ongoing: bool  # begun and not ended
     duration: str  # "" when it has not started
     affected: list[ComponentView]
     updates: list[UpdateView]  # newest first
@@ -114,14 +116,22 @@ class DayView:
     entries: list[tuple[IncidentView, list[UpdateView]]] = field(default_factory=list)
 
 
+def _summary(text: str, limit: int = 200) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
+
+
 def _update_view(number: int, update: Update, names: dict[str, str]) -> UpdateView:
+    html = markdown_html(update.message)
     return UpdateView(
         number=number,
         anchor=f"update-{number}",
         at=update.at,
         label=STATUS_LABELS[update.status] if update.status else "Update",
         status=update.status,
-        html=markdown_html(update.message),
+        html=html,
+        summary=_summary(html.striptags()),
         changes=[(names[cid], state) for cid, state in update.components],
         next_update=update.next_update,
     )
@@ -139,6 +149,9 @@ def incident_view(incident: Incident, project: Project, now: datetime,
     promised = model.next_update_promised(incident) if model.is_active(incident, now) else None
     elapsed = model.duration(incident, now)
     ended = model.ended_at(incident, now)
+    started = model.started_at(incident)
+    if started is not None and started > now:
+        started = None
     return IncidentView(
         id=incident.id,
         path=f"incidents/{incident.id}/",
@@ -148,8 +161,9 @@ def incident_view(incident: Incident, project: Project, now: datetime,
         status=status,
         status_label=STATUS_LABELS[status],
         pinned=incident.pinned,
-        started=model.started_at(incident),
+        started=started,
         ended=ended,
+        ongoing=started is not None and ended is None,
         duration=duration_text(elapsed) if elapsed is not None else "",
         affected=[_component_view(by_id[cid], states) for cid in
                   model.affected_components(incident)],
