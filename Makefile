@@ -22,6 +22,7 @@ site: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy statusgen
 	$(VENV)/bin/pytest -q
 
 clean:

@@ -397,14 +397,15 @@ def _parse_updates(doc: Mapping, check: _Checker, site: Site, component_ids: lis
         previous = at or previous
         status = check.word(entry, "status", statuses, "status") if "status" in entry else None
         changes: list[tuple[str, State]] = []
-        if "components" in entry:
-            states = check.mapping(entry["components"], entry.value_marks["components"],
-                                   "'components'")
-            for cid, word in (states or {}).items():
+        states = check.mapping(entry["components"], entry.value_marks["components"],
+                               "'components'") if "components" in entry else None
+        if states is not None:
+            for cid in states:
                 if not _known_component(check, cid, states.key_marks[cid], component_ids):
                     continue
-                if check.word(states, cid, tuple(s.word for s in SETTABLE_STATES),
-                              "component state"):
+                word = check.word(states, cid, tuple(s.word for s in SETTABLE_STATES),
+                                  "component state")
+                if word:
                     changes.append((cid, State[word.upper()]))
         next_update = None
         if entry.get("next_update") is not None:
@@ -436,8 +437,11 @@ def _parse_customer_impact(entry: Mapping, check: _Checker) -> CustomerImpact | 
             lists[key] = (value,)
         else:
             seq = check.sequence(value, m.value_marks[key], f"'{key}'")
-            for n, (item, mark) in enumerate(zip(seq or [], seq.item_marks if seq else [])):
+            if seq is None:
+                continue
+            for n, (item, mark) in enumerate(zip(seq, seq.item_marks)):
                 if not isinstance(item, str) and n not in seq.raw:
                     check.problem(mark, f"each item of '{key}' must be text")
-            lists[key] = tuple(seq.raw.get(n, str(i)) for n, i in enumerate(seq or []))
-    return CustomerImpact(lists["still_works"], lists["not_working"], check.text(m, "workaround"))
+            lists[key] = tuple(seq.raw.get(n, str(i)) for n, i in enumerate(seq))
+    return CustomerImpact(lists.get("still_works", ()), lists.get("not_working", ()),
+                          check.text(m, "workaround"))

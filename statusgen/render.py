@@ -209,8 +209,8 @@ def _recent(views: list[IncidentView], now: datetime, tz: Any) -> list[DayView]:
             if date in index:
                 index[date].entries.append((view, updates))
     for day in index.values():
-        day.entries.sort(key=lambda e: max((u.at for u in e[1]), default=e[0].started),
-                         reverse=True)
+        day.entries.sort(key=lambda e: (max((u.at for u in e[1]), default=e[0].started or now),
+                                        e[0].id), reverse=True)
     return list(index.values())
 
 
