@@ -239,3 +239,22 @@ def test_times_carry_the_zone_abbreviation_and_machine_form(write_project: Write
     page = (project / "site" / "incidents" / "a" / "index.html").read_text()
     assert '<time datetime="2025-01-19T09:30:00+00:00">19 Jan 2025, 09:30 GMT</time>' in page
     assert "Overdue" not in page
+
+
+def test_a_project_theme_overrides_the_builtin_one_file_by_file(
+        write_project: WriteProject) -> None:
+    project = write_project({
+        "statusgen.yaml": CONFIG.replace("  timezone: Europe/London\n",
+                                         "  timezone: Europe/London\n  theme: mine\n"),
+        "themes/mine/templates/404.html":
+            '{% extends "default:404.html" %}{% block title %}Lost · {{ site.title }}'
+            "{% endblock %}",
+        "themes/mine/static/favicon.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
+    })
+    assert build(project, "--now", "2025-04-19 12:00")[0] == 0
+    site = project / "site"
+    assert "<title>Lost · Example Status</title>" in (site / "404.html").read_text()
+    assert "Page not found" in (site / "404.html").read_text()  # the built-in body remains
+    icons = list((site / "static").glob("favicon.*.svg"))
+    assert [p.read_text() for p in icons] == ["<svg xmlns='http://www.w3.org/2000/svg'/>"]
+    assert list((site / "static").glob("style.*.css"))  # not overridden: the built-in one
