@@ -281,13 +281,14 @@ def render_site(project: Project, now: datetime, theme: Theme) -> dict[str, byte
     env.filters["time"] = time_filter
     env.filters["day"] = day_filter
 
-    def page(template: str, path: str, **context: Any) -> None:
-        depth = path.count("/")
-        root = "../" * depth
+    def page(template: str, path: str, root: str | None = None, **context: Any) -> None:
+        """Render one page; links are relative to it unless `root` says otherwise."""
+        if root is None:
+            root = "../" * path.count("/")
         html = env.get_template(template).render(
             site=site, root=root, now=now, indicator=indicator,
             sentence=model.SENTENCES[indicator], page_url=site.base_url + path.removesuffix(
-                "index.html"), asset=lambda name: root + assets[name], **context)
+                "index.html"), asset=lambda name: f"{root}{assets[name]}", **context)
         files[path] = html.encode("utf-8")
 
     ordered = sorted(views.values(), key=lambda v: (v.started or now, v.id), reverse=True)
@@ -305,12 +306,8 @@ def render_site(project: Project, now: datetime, theme: Theme) -> dict[str, byte
     )
     for view in ordered:
         page("incident.html", f"{view.path}index.html", incident=view)
-    base_path = urlsplit(site.base_url).path
-    html = env.get_template("404.html").render(
-        site=site, root=base_path, now=now, indicator=indicator,
-        sentence=model.SENTENCES[indicator], page_url=site.base_url + "404.html",
-        asset=lambda name: base_path + assets[name])
-    files["404.html"] = html.encode("utf-8")
+    # A host serves 404.html at any depth, so its links start from the base URL's path.
+    page("404.html", "404.html", root=urlsplit(site.base_url).path)
     files["robots.txt"] = f"User-agent: *\nAllow: /\nSitemap: {site.base_url}sitemap.xml\n" \
         .encode()
     files["sitemap.xml"] = _sitemap(site.base_url, [p for p in files if p.endswith("index.html")])
