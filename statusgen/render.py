@@ -308,6 +308,7 @@ def render_site(project: Project, now: datetime, theme: Theme) -> dict[str, byte
         page("incident.html", f"{view.path}index.html", incident=view)
     # A host serves 404.html at any depth, so its links start from the base URL's path.
     page("404.html", "404.html", root=urlsplit(site.base_url).path)
+    # Machine-readable outputs: each module maps (published project, now, views) to files.
     files["robots.txt"] = f"User-agent: *\nAllow: /\nSitemap: {site.base_url}sitemap.xml\n" \
         .encode()
     files["sitemap.xml"] = _sitemap(site.base_url, [p for p in files if p.endswith("index.html")])
