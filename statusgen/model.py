@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -48,15 +49,51 @@ def incident_status(incident: Incident, t: datetime | None = None) -> str | None
     return status
 
 
-def incident_states_at(incident: Incident, t: datetime) -> dict[str, State]:
-    """The states an incident (not a maintenance) gives its components at `t`: each update's
-    changes stand until another update changes them; resolving returns them all to operational."""
-    states: dict[str, State] = {}
-    for update in _updates_until(incident, t):
+Step = tuple[datetime, State]  # from this instant on, this state (until the next step)
+
+
+def state_steps(incident: Incident) -> dict[str, list[Step]]:
+    """The one account of what an incident or maintenance does to each component: per
+    component, the instants its state changes, oldest first. Each update's changes stand until
+    another update changes them; resolving returns them all to operational; a maintenance gives
+    under_maintenance while it is in progress. The front page's states, the uptime and the day
+    bars are all read from these steps."""
+    steps: dict[str, list[Step]] = {}
+
+    def step(cid: str, at: datetime, state: State) -> None:
+        own = steps.setdefault(cid, [])
+        if (own[-1][1] if own else State.OPERATIONAL) is not state:
+            own.append((at, state))
+
+    if incident.is_maintenance:
+        assert incident.scheduled_start is not None and incident.scheduled_end is not None
+        instants = sorted({incident.scheduled_start, incident.scheduled_end,
+                           *(u.at for u in incident.updates)})
+        for at in instants:  # the status only changes at these instants
+            state = State.UNDER_MAINTENANCE if maintenance_in_progress(incident, at) \
+                else State.OPERATIONAL
+            for cid in incident.maintenance_components:
+                step(cid, at, state)
+        return steps
+    for update in incident.updates:
         if update.status == "resolved":
-            states = {}
+            for cid in steps:
+                step(cid, update.at, State.OPERATIONAL)
         else:
-            states.update(update.components)
+            for cid, state in update.components:
+                step(cid, update.at, state)
+    return steps
+
+
+def state_at(steps: list[Step], t: datetime) -> State:
+    """The state a list of steps gives at `t`."""
+    index = bisect_right(steps, t, key=lambda s: s[0])
+    return steps[index - 1][1] if index else State.OPERATIONAL
+
+
+def incident_states_at(incident: Incident, t: datetime) -> dict[str, State]:
+    """The non-operational states an incident or maintenance gives its components at `t`."""
+    states = {cid: state_at(own, t) for cid, own in state_steps(incident).items()}
     return {cid: s for cid, s in states.items() if s is not State.OPERATIONAL}
 
 
@@ -81,13 +118,8 @@ def component_states_at(project: Project, t: datetime) -> dict[str, State]:
     under_maintenance where a maintenance is in progress and no incident is worse."""
     states = {c.id: State.OPERATIONAL for c in project.components}
     for incident in project.incidents:
-        if incident.is_maintenance:
-            if maintenance_in_progress(incident, t):
-                for cid in incident.maintenance_components:
-                    states[cid] = max(states[cid], State.UNDER_MAINTENANCE)
-        else:
-            for cid, state in incident_states_at(incident, t).items():
-                states[cid] = max(states[cid], state)
+        for cid, state in incident_states_at(incident, t).items():
+            states[cid] = max(states[cid], state)
     return states
 
 
@@ -176,9 +208,3 @@ def customer_impact(incident: Incident) -> CustomerImpact | None:
 def next_update_promised(incident: Incident) -> datetime | None:
     """The promise of the latest update; a newer update keeps (or drops) the older promise."""
     return incident.updates[-1].next_update if incident.updates else None
-
-
-def recent_days(now: datetime, days: int, tz) -> list[datetime]:
-    """Midnights (aware, in `tz`) of the `days` calendar days ending with today, newest first."""
-    today = now.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0, tzinfo=None)
-    return [(today - timedelta(days=n)).replace(tzinfo=tz) for n in range(days)]

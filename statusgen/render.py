@@ -24,7 +24,7 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from . import model
+from . import intervals, model
 from .project import Component, CustomerImpact, Impact, Incident, Project, State, Update
 
 BUILTIN_THEME = Path(__file__).parent / "themes" / "default"
@@ -197,7 +197,7 @@ def _groups(project: Project, states: dict[str, State]) -> list[GroupView]:
 def _recent(views: list[IncidentView], now: datetime, tz: Any) -> list[DayView]:
     """The last RECENT_DAYS days, newest first, each with the incidents updated that day
     (and maintenance windows that began that day) and those updates."""
-    days = model.recent_days(now, RECENT_DAYS, tz)
+    days = [d.astimezone(tz) for d in intervals.day_starts(now, RECENT_DAYS, tz)[-2::-1]]
     index = {day.date(): DayView(day) for day in days}
     for view in views:
         seen: dict[Any, list[UpdateView]] = {}

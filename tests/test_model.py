@@ -204,9 +204,3 @@ def test_parse_time(text: str, utc: str) -> None:
 def test_parse_time_refuses(text: str, words: str) -> None:
     with pytest.raises(ValueError, match=words):
         t(text)
-
-
-def test_recent_days_follow_the_site_calendar_across_dst() -> None:
-    days = model.recent_days(t("2025-03-31 00:30"), 3, LONDON)
-    assert [d.isoformat() for d in days] == [
-        "2025-03-31T00:00:00+01:00", "2025-03-30T00:00:00+00:00", "2025-03-29T00:00:00+00:00"]
