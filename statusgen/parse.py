@@ -274,8 +274,8 @@ def _parse_site(doc: Mapping, check: _Checker, themes: frozenset[str]) -> Site |
     site = check.mapping(doc["site"], doc.value_marks["site"], "'site'")
     if site is None:
         return None
-    check.keys(site, ("title", "base_url", "timezone", "theme", "history_days", "description"),
-               ("title", "base_url"), "'site'")
+    check.keys(site, ("title", "base_url", "timezone", "theme", "history_days", "description",
+                      "feed_items"), ("title", "base_url"), "'site'")
     base_url = check.text(site, "base_url")
     parts = urlsplit(base_url)
     if "base_url" in site and (parts.scheme not in ("http", "https") or not parts.netloc):
@@ -300,8 +300,14 @@ def _parse_site(doc: Mapping, check: _Checker, themes: frozenset[str]) -> Site |
         check.problem(site.value_marks["history_days"],
                       "'history_days' must be a whole number of days from 1 to 3650")
         days = 90
+    feed_items = site.get("feed_items", 50)
+    if isinstance(feed_items, bool) or not isinstance(feed_items, int) \
+            or not 1 <= feed_items <= 1000:
+        check.problem(site.value_marks["feed_items"],
+                      "'feed_items' must be a whole number of items from 1 to 1000")
+        feed_items = 50
     return Site(check.text(site, "title", required=True), base_url, tz, theme, days,
-                check.text(site, "description"))
+                check.text(site, "description"), feed_items)
 
 
 _INCIDENT_KEYS = ("title", "kind", "impact", "pinned", "updates", "postmortem")

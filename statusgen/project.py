@@ -67,6 +67,7 @@ class Site:
     theme: str
     history_days: int
     description: str
+    feed_items: int = 50  # the most items a feed lists
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from . import intervals, model
+from . import api, badges, feeds, history, ical, intervals, model
 from .project import Component, CustomerImpact, Impact, Incident, Project, State, Update
 
 BUILTIN_THEME = Path(__file__).parent / "themes" / "default"
@@ -65,12 +65,17 @@ class ComponentView:
     description: str
     state: State
 
+    @property
+    def path(self) -> str:
+        return f"components/{self.id}/"
+
 
 @dataclass(frozen=True)
 class GroupView:
     name: str  # "" for components outside any group
     components: list[ComponentView]
     state: State  # the worst of its components
+    uptime: str  # the mean of its components', two decimals
 
 
 @dataclass(frozen=True)
@@ -185,12 +190,14 @@ def _component_view(component: Component, states: dict[str, State]) -> Component
                          states[component.id])
 
 
-def _groups(project: Project, states: dict[str, State]) -> list[GroupView]:
+def _groups(project: Project, states: dict[str, State],
+            uptimes: dict[str, history.Uptime]) -> list[GroupView]:
     views = []
     for group_id, name in [*((g.id, g.name) for g in project.groups), (None, "")]:
         members = [_component_view(c, states) for c in project.components if c.group == group_id]
         if members:
-            views.append(GroupView(name, members, max(m.state for m in members)))
+            views.append(GroupView(name, members, max(m.state for m in members),
+                                   history.group_percent([uptimes[m.id] for m in members])))
     return views
 
 
@@ -278,7 +285,12 @@ def render_site(project: Project, now: datetime, theme: Theme) -> dict[str, byte
         return Markup('<time datetime="{}">{}</time>').format(
             local.date().isoformat(), f"{local.day} {local:%B %Y}")
 
+    def shortday_filter(moment: datetime) -> str:
+        local = moment.astimezone(tz)
+        return f"{local.day} {local:%b %Y}"
+
     env.filters["time"] = time_filter
+    env.filters["shortday"] = shortday_filter
     env.filters["day"] = day_filter
 
     def page(template: str, path: str, root: str | None = None, **context: Any) -> None:
@@ -291,12 +303,16 @@ def render_site(project: Project, now: datetime, theme: Theme) -> dict[str, byte
                 "index.html"), asset=lambda name: f"{root}{assets[name]}", **context)
         files[path] = html.encode("utf-8")
 
+    lines = intervals.timelines(project)
+    uptimes = history.uptime_views(project, lines, now)
     ordered = sorted(views.values(), key=lambda v: (v.started or now, v.id), reverse=True)
     active = [v for v in ordered if not v.is_maintenance and v.status != "resolved"]
     maintenance = [v for v in ordered if v.is_maintenance]
     page(
         "index.html", "index.html",
-        groups=_groups(project, states),
+        groups=_groups(project, states, uptimes),
+        uptime=uptimes,
+        formula=intervals.UPTIME_FORMULA,
         pinned=[v for v in active if v.pinned],
         active=[v for v in active if not v.pinned],
         in_progress=[v for v in maintenance if v.status in ("in_progress", "verifying")],
@@ -304,11 +320,30 @@ def render_site(project: Project, now: datetime, theme: Theme) -> dict[str, byte
                         key=lambda v: (v.scheduled_start, v.id)),
         days=_recent(ordered, now, tz),
     )
+    incidents = {i.id: i for i in project.incidents}
     for view in ordered:
-        page("incident.html", f"{view.path}index.html", incident=view)
+        page("incident.html", f"{view.path}index.html", incident=view,
+             timeline=history.incident_timeline(incidents[view.id], project, now))
+    for component in project.components:
+        own = _component_view(component, states)
+        page("component.html", f"{own.path}index.html", component=own,
+             uptime=uptimes[component.id], formula=intervals.UPTIME_FORMULA,
+             periods=history.uptime_periods(lines[component.id], now, tz),
+             incidents=[v for v in ordered if any(c.id == component.id for c in v.affected)])
+    months = history.months(project, tz)
+    page("history.html", "history/index.html", months=months)
+    for number, month in enumerate(months):
+        page("history-month.html", f"history/{month.key}/index.html", month=month,
+             entries=[views[i] for i in month.incident_ids],
+             newer=months[number - 1] if number else None,
+             older=months[number + 1] if number + 1 < len(months) else None)
     # A host serves 404.html at any depth, so its links start from the base URL's path.
     page("404.html", "404.html", root=urlsplit(site.base_url).path)
     # Machine-readable outputs: each module maps (published project, now, views) to files.
+    files.update(feeds.render_feeds(project, now, views))
+    files.update(api.render_api(project, now, views))
+    files.update(ical.render_ical(project, now, views))
+    files.update(badges.render_badges(project, now, views))
     files["robots.txt"] = f"User-agent: *\nAllow: /\nSitemap: {site.base_url}sitemap.xml\n" \
         .encode()
     files["sitemap.xml"] = _sitemap(site.base_url, [p for p in files if p.endswith("index.html")])

@@ -93,3 +93,20 @@ def test_the_front_page_reads_with_javascript_off(browser, base_url: str) -> Non
     assert page.url.endswith("/incidents/2025-04-19-click-and-collect-and-returns/")
     assert page.locator("ol.updates > li").count() >= 3
     context.close()
+
+
+def test_a_day_bar_tells_its_day_on_hover_and_on_focus(browser, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(base_url)
+    bar = page.locator("ol.bars li.bar.state-major_outage").last
+    tip = bar.locator(".tip")
+    assert tip.bounding_box()["width"] <= 1  # hidden from sight, not from screen readers
+    assert "Major outage for" in tip.text_content()
+    bar.hover()
+    assert tip.bounding_box()["width"] > 50
+    page.mouse.move(0, 0)
+    assert tip.bounding_box()["width"] <= 1
+    bar.locator("a").first.focus()  # the keyboard reaches a day through its incident links
+    assert tip.bounding_box()["width"] > 50
+    context.close()

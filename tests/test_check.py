@@ -225,6 +225,11 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], list[str]]] = {
     "missing-site-base-url": (
         {"statusgen.yaml": edit(CONFIG, "  base_url: https://status.example.com/\n", "")},
         ["{root}/statusgen.yaml:2:3: 'site' is missing the required key 'base_url'"]),
+    "feed-items-out-of-range": (
+        {"statusgen.yaml": edit(CONFIG, "  timezone: Europe/London\n",
+                                "  timezone: Europe/London\n  feed_items: 0\n")},
+        ["{root}/statusgen.yaml:5:15: 'feed_items' must be a whole number of items from 1 to "
+         "1000"]),
     "missing-components": (
         {"statusgen.yaml": CONFIG.split("components:")[0]},
         ["{root}/statusgen.yaml:1:1: statusgen.yaml is missing the required key 'components'"]),

@@ -1,0 +1,354 @@
+"""Statuspage API v2 as static files, so Statuspage clients and widgets read statusgen sites.
+
+`render_api` maps (published project, now, views) to the eight `api/v2/*.json` files with
+Statuspage's field names, field order and words. What Statuspage stores and we do not is derived
+from the project, never from the build clock, so the same input gives the same bytes:
+
+- ids: `statuspage_id(kind, our id)`, 12 lowercase base32 characters of a SHA-256, stable
+  across builds (an update's key is `<incident-id>#update-<n>`, as in the feeds);
+- times: ISO 8601 with milliseconds in the site's time zone, as Statuspage writes them;
+- `updated_at`: the last change the data records (a component's or group's state, an
+  incident's latest update or a maintenance window opening or closing); `created_at` of the
+  page's components: the earliest moment in the data. Only a project with no incidents at all
+  falls back on `now`.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from . import model
+from .intervals import Segment, timelines
+from .project import Component, Group, Incident, Project, State
+
+if TYPE_CHECKING:  # render imports this module to call render_api
+    from .render import IncidentView
+
+LISTED = 50  # incidents.json and scheduled-maintenances.json list at most this many, as Statuspage
+_JUST_BEFORE = timedelta(microseconds=1)
+
+
+def statuspage_id(kind: str, key: str) -> str:
+    """A Statuspage-style id: 12 lowercase base32 characters of SHA-256 of `kind:key`. The
+    kind (page, group, component, incident, update) keeps a group and a component that share
+    an id apart."""
+    digest = hashlib.sha256(f"{kind}:{key}".encode()).digest()
+    return base64.b32encode(digest).decode("ascii").lower()[:12]
+
+
+def api_time(moment: datetime, tz: Any) -> str:
+    """'2025-04-19T09:30:00.000+01:00': milliseconds and the site's offset, as Statuspage
+    writes times; 'Z' only for a site kept in UTC itself."""
+    local = moment.astimezone(tz)
+    text = local.isoformat(timespec="milliseconds")
+    if local.utcoffset() == timedelta(0) and local.tzname() in ("UTC", "UCT"):
+        return text.removesuffix("+00:00") + "Z"
+    return text
+
+
+def _state_at(segments: list[Segment], t: datetime) -> State:
+    for segment in segments:
+        if segment.start <= t and (segment.end is None or t < segment.end):
+            return segment.state
+    return State.OPERATIONAL
+
+
+def _last_change(segments: list[list[Segment]], now: datetime) -> datetime | None:
+    """The last instant up to `now` at which the worst state of these timelines changed."""
+    instants = sorted({t for own in segments for s in own for t in (s.start, s.end)
+                       if t is not None and t <= now})
+    last, before = None, State.OPERATIONAL
+    for t in instants:
+        state = max((_state_at(own, t) for own in segments), default=State.OPERATIONAL)
+        if state is not before:
+            last, before = t, state
+    return last
+
+
+def _maintenance_window_state(incident: Incident, upto: int, t: datetime) -> str:
+    return model.maintenance_status(replace(incident, updates=incident.updates[:upto]), t)
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What every object of one build shares."""
+
+    project: Project
+    now: datetime
+    views: dict[str, IncidentView]
+    states: dict[str, State]
+    timelines: dict[str, list[Segment]]
+    epoch: datetime  # the earliest moment in the data, or now
+
+    @property
+    def id(self) -> str:
+        return statuspage_id("page", self.project.site.base_url)
+
+    def time(self, moment: datetime | None) -> str | None:
+        return None if moment is None else api_time(moment, self.project.site.timezone)
+
+    def changed_at(self, component_ids: Iterable[str]) -> datetime:
+        found = _last_change([self.timelines[cid] for cid in component_ids], self.now)
+        return found or self.epoch
+
+    def layout(self) -> list[tuple[Group | None, list[Component]]]:
+        """The front page's order: each group that has members, then the components outside
+        any group (under None), each alone."""
+        grouped = [(g, [c for c in self.project.components if c.group == g.id])
+                   for g in self.project.groups]
+        return [(g, members) for g, members in grouped if members] + \
+            [(None, [c]) for c in self.project.components if c.group is None]
+
+    def positions(self) -> dict[str, int]:
+        """Statuspage numbers the top level 1, 2, … and again 1, 2, … inside each group."""
+        found: dict[str, int] = {}
+        for top, (group, members) in enumerate(self.layout(), start=1):
+            if group is None:
+                found[members[0].id] = top
+            else:
+                found.update((c.id, n) for n, c in enumerate(members, start=1))
+        return found
+
+    @cached_property
+    def shaped_components(self) -> dict[str, dict[str, Any]]:
+        """Every component's object, worked out once: incidents list them again."""
+        positions = self.positions()
+        return {c.id: self._component(c, positions[c.id]) for c in self.project.components}
+
+    def _component(self, c: Component, position: int) -> dict[str, Any]:
+        return {
+            "id": statuspage_id("component", c.id),
+            "name": c.name,
+            "status": self.states[c.id].word,
+            "created_at": self.time(self.epoch),
+            "updated_at": self.time(self.changed_at([c.id])),
+            "position": position,
+            "description": c.description or None,
+            "showcase": True,  # its page shows uptime bars
+            "start_date": None,
+            "group_id": statuspage_id("group", c.group) if c.group else None,
+            "page_id": self.id,
+            "group": False,
+            "only_show_if_degraded": False,
+        }
+
+    def components(self) -> list[dict[str, Any]]:
+        """Every component in the front page's order, each group listed (as a component with
+        `group: true` and its members' ids) just before its members."""
+        listed: list[dict[str, Any]] = []
+        for top, (group, members) in enumerate(self.layout(), start=1):
+            if group is not None:
+                listed.append({
+                    "id": statuspage_id("group", group.id),
+                    "name": group.name,
+                    "status": max(self.states[c.id] for c in members).word,
+                    "created_at": self.time(self.epoch),
+                    "updated_at": self.time(self.changed_at(c.id for c in members)),
+                    "position": top,
+                    "description": None,
+                    "showcase": False,
+                    "start_date": None,
+                    "group_id": None,
+                    "page_id": self.id,
+                    "group": True,
+                    "only_show_if_degraded": False,
+                    "components": [statuspage_id("component", c.id) for c in members],
+                })
+            listed.extend(self.shaped_components[c.id] for c in members)
+        return listed
+
+    def page(self) -> dict[str, Any]:
+        site = self.project.site
+        changes = [self.changed_at([c.id]) for c in self.project.components]
+        changes += [self.updated_at(i) for i in self.project.incidents]
+        return {
+            "id": self.id,
+            "name": site.title,
+            "url": site.base_url,
+            "time_zone": site.timezone.key,
+            "updated_at": self.time(max((t for t in changes if t <= self.now),
+                                        default=self.epoch)),
+        }
+
+    def status(self) -> dict[str, str]:
+        indicator = model.overall_indicator(self.project, self.now)
+        return {"indicator": indicator.word, "description": model.SENTENCES[indicator]}
+
+    def created_at(self, incident: Incident) -> datetime:
+        if incident.updates:
+            return incident.updates[0].at
+        assert incident.scheduled_start is not None  # only a maintenance has no update
+        return incident.scheduled_start
+
+    def updated_at(self, incident: Incident) -> datetime:
+        """The latest update, or for a maintenance the later opening or closing of its
+        window when that changed its status (Statuspage moves it on by itself)."""
+        found = [u.at for u in incident.updates] or [self.created_at(incident)]
+        if incident.is_maintenance:
+            for edge in (incident.scheduled_start, incident.scheduled_end):
+                assert edge is not None
+                if edge <= self.now and model.maintenance_status(incident, edge) != \
+                        model.maintenance_status(incident, edge - _JUST_BEFORE):
+                    found.append(edge)
+        return max(found)
+
+    def _update_statuses(self, incident: Incident) -> list[str]:
+        """The status each update stands under: the one it set, else the one before it (for a
+        maintenance, what its window says at that moment)."""
+        statuses: list[str] = []
+        for n, update in enumerate(incident.updates, start=1):
+            if incident.is_maintenance:
+                statuses.append(_maintenance_window_state(incident, n, update.at))
+            else:
+                statuses.append(update.status or (statuses[-1] if statuses else "investigating"))
+        return statuses
+
+    def _changes(self, incident: Incident) -> list[list[tuple[str, State, State]]]:
+        """Per update, the (component, old, new) states it brings about for this incident:
+        the states it sets, everything back to operational when it resolves, and for a
+        maintenance under_maintenance when it starts it and operational when it ends it."""
+        result: list[list[tuple[str, State, State]]] = []
+        if incident.is_maintenance:
+            for n, update in enumerate(incident.updates, start=1):
+                before = _maintenance_window_state(incident, n - 1, update.at - _JUST_BEFORE)
+                after = _maintenance_window_state(incident, n, update.at)
+                old, new = (State.UNDER_MAINTENANCE if s in ("in_progress", "verifying")
+                            else State.OPERATIONAL for s in (before, after))
+                result.append([] if old is new else
+                              [(cid, old, new) for cid in incident.maintenance_components])
+            return result
+        states: dict[str, State] = {}
+        for update in incident.updates:
+            changes: list[tuple[str, State, State]] = []
+            if update.status == "resolved":
+                changes = [(cid, s, State.OPERATIONAL) for cid, s in states.items()
+                           if s is not State.OPERATIONAL]
+                states = dict.fromkeys(states, State.OPERATIONAL)
+            else:
+                for cid, new in update.components:
+                    old = states.get(cid, State.OPERATIONAL)
+                    if old is not new:
+                        changes.append((cid, old, new))
+                    states[cid] = new
+            result.append(changes)
+        return result
+
+    def incident(self, incident: Incident) -> dict[str, Any]:
+        view = self.views[incident.id]
+        iid = statuspage_id("incident", incident.id)
+        names = {c.id: c.name for c in self.project.components}
+        statuses = self._update_statuses(incident)
+        updates = []
+        for n, (update, status, changes) in enumerate(
+                zip(incident.updates, statuses, self._changes(incident)), start=1):
+            updates.append({
+                "id": statuspage_id("update", f"{incident.id}#update-{n}"),
+                "status": status,
+                "body": update.message.strip(),
+                "incident_id": iid,
+                "created_at": self.time(update.at),
+                "updated_at": self.time(update.at),
+                "display_at": self.time(update.at),
+                "affected_components": [
+                    {"code": statuspage_id("component", cid), "name": names[cid],
+                     "old_status": old.word, "new_status": new.word}
+                    for cid, old, new in changes] or None,
+                "deliver_notifications": False,  # statusgen sends none; the feeds carry all
+                "custom_tweet": None,
+                "tweet_id": None,
+            })
+        monitoring = [u.at for u in incident.updates if u.status == "monitoring"]
+        shown: dict[str, Any] = {
+            "id": iid,
+            "name": incident.title,
+            "status": view.status,
+            "created_at": self.time(self.created_at(incident)),
+            "updated_at": self.time(self.updated_at(incident)),
+            "monitoring_at": self.time(monitoring[-1] if monitoring else None),
+            "resolved_at": self.time(view.ended),
+            "impact": view.impact.word,
+            "shortlink": self.project.site.base_url + view.path,
+            "started_at": self.time(self.created_at(incident)),
+            "page_id": self.id,
+            "incident_updates": updates[::-1],  # newest first, as Statuspage lists them
+            "components": [self.shaped_components[cid]
+                           for cid in model.affected_components(incident)],
+        }
+        if incident.is_maintenance:
+            shown["scheduled_for"] = self.time(incident.scheduled_start)
+            shown["scheduled_until"] = self.time(incident.scheduled_end)
+        return shown
+
+
+def _epoch(project: Project, now: datetime) -> datetime:
+    moments = [u.at for i in project.incidents for u in i.updates]
+    moments += [i.scheduled_start for i in project.incidents if i.scheduled_start is not None]
+    return min([*moments, now])
+
+
+def _newest_first(incidents: Iterable[Incident], page: _Page) -> list[Incident]:
+    return sorted(incidents, key=lambda i: (page.created_at(i), i.id), reverse=True)
+
+
+def _dump(data: dict[str, Any]) -> bytes:
+    # Statuspage's field order (not sorted), indented for people reading it.
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def render_api(project: Project, now: datetime,
+               views: dict[str, IncidentView]) -> dict[str, bytes]:
+    """The Statuspage API v2 files of the published `project` at `now`."""
+    page = _Page(project, now, views, model.component_states_at(project, now),
+                 timelines(project), _epoch(project, now))
+    about = page.page()
+    components = page.components()
+
+    shapes = {i.id: page.incident(i) for i in project.incidents}
+    incidents = _newest_first((i for i in project.incidents if not i.is_maintenance), page)
+    unresolved = [i.id for i in incidents if views[i.id].status != "resolved"]
+    resolved = [i.id for i in incidents if views[i.id].status == "resolved"]
+    # Statuspage's 50 most recent, never leaving out one that is still unresolved.
+    kept = {*unresolved, *resolved[:max(LISTED - len(unresolved), 0)]}
+    listed = [shapes[i.id] for i in incidents if i.id in kept]
+
+    maintenance = sorted((i for i in project.incidents if i.is_maintenance),
+                         key=lambda i: (i.scheduled_start or now, i.id))
+    upcoming = [i.id for i in maintenance if views[i.id].status == "scheduled"]
+    active = [i.id for i in maintenance if views[i.id].status in ("in_progress", "verifying")]
+    status = page.status()
+
+    def shaped(ids: Iterable[str]) -> list[dict[str, Any]]:
+        return [shapes[i] for i in ids]
+
+    return {
+        "api/v2/summary.json": _dump({
+            "page": about,
+            "components": components,
+            "incidents": shaped(unresolved),
+            # upcoming or in progress, soonest first
+            "scheduled_maintenances": shaped(i.id for i in maintenance
+                                             if i.id in upcoming or i.id in active),
+            "status": status,
+        }),
+        "api/v2/status.json": _dump({"page": about, "status": status}),
+        "api/v2/components.json": _dump({"page": about, "components": components}),
+        "api/v2/incidents.json": _dump({"page": about, "incidents": listed}),
+        "api/v2/incidents/unresolved.json": _dump({"page": about,
+                                                   "incidents": shaped(unresolved)}),
+        # the 50 latest windows, latest first
+        "api/v2/scheduled-maintenances.json": _dump({
+            "page": about,
+            "scheduled_maintenances": shaped(i.id for i in maintenance[::-1][:LISTED])}),
+        "api/v2/scheduled-maintenances/upcoming.json": _dump({
+            "page": about, "scheduled_maintenances": shaped(upcoming)}),
+        "api/v2/scheduled-maintenances/active.json": _dump({
+            "page": about, "scheduled_maintenances": shaped(active)}),
+    }
+

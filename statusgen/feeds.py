@@ -1,0 +1,264 @@
+"""Feeds: one item per published update, as RSS 2.0, Atom 1.0 and JSON Feed 1.1.
+
+`render_feeds` maps (project, now, views) to {relative path: bytes} like the page renderer:
+the site's feed.rss, feed.atom and feed.json, and components/<id>/feed.atom and feed.rss with
+only the items of the incidents and maintenance that touch that component.
+
+An item's id is `<incident-id>#update-<n>` (n counts from the first update, so it never
+changes), or `<incident-id>#scheduled` for a maintenance announced without any update. Atom
+wants a URI there, so its entries use the update's absolute URL, `<base_url>incidents/<id>/
+#update-<n>`. A feed's own updated time is its newest item's time, or `now` when it is empty.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import TYPE_CHECKING
+
+from markupsafe import Markup
+
+from . import model
+from .project import Incident, Project, State
+
+if TYPE_CHECKING:  # render imports this module to call render_feeds
+    from .render import IncidentView, UpdateView
+
+ATOM = "http://www.w3.org/2005/Atom"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+GENERATOR = "statusgen"
+
+# Everything XML 1.0 allows (its `Char` production); the rest is dropped from every text.
+_NOT_XML_CHAR = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+ET.register_namespace("atom", ATOM)  # the RSS feed's atom:link rel="self"
+
+# What a maintenance's status means for its components, in words.
+_MAINTENANCE_STATE = {
+    "scheduled": "Under maintenance during the window",
+    "in_progress": State.UNDER_MAINTENANCE.label,
+    "verifying": State.UNDER_MAINTENANCE.label,
+    "completed": State.OPERATIONAL.label,
+}
+
+
+def xml_text(text: str) -> str:
+    """`text` without the characters XML 1.0 forbids: control characters other than tab,
+    newline and carriage return, U+FFFE, U+FFFF and lone surrogates."""
+    return _NOT_XML_CHAR.sub("", text)
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    id: str  # `<incident-id>#update-<n>` or `<incident-id>#scheduled`; never changes
+    incident_id: str
+    number: int  # the update's number; 0 for a maintenance's announcement
+    url: str  # absolute: the update's anchor on the incident page
+    title: str  # "[Label] Incident title", plain text
+    html: str  # sanitized HTML
+    at: datetime  # published and updated
+
+
+@dataclass(frozen=True)
+class _Channel:
+    path: str  # of the feed without its extension, relative to the site root
+    title: str
+    description: str
+    home: str  # absolute URL of the page the feed is about
+
+
+def _when(moment: datetime, project: Project) -> str:
+    local = moment.astimezone(project.site.timezone)
+    return f"{local.day} {local:%b %Y, %H:%M %Z}"
+
+
+def _states_in_words(incident: Incident, update: UpdateView,
+                     project: Project) -> list[tuple[str, str]]:
+    """(component name, its new state in words) for what an update changed."""
+    names = {c.id: c.name for c in project.components}
+    if incident.is_maintenance:
+        status = model.maintenance_status(
+            replace(incident, updates=incident.updates[:update.number]), update.at)
+        return [(names[cid], _MAINTENANCE_STATE[status])
+                for cid in incident.maintenance_components]
+    changes = [(name, state.label) for name, state in update.changes]
+    if update.status == "resolved":  # resolving returns every component it still held
+        changed = {name for name, _ in changes}
+        before = replace(incident, updates=incident.updates[:update.number - 1])
+        changes += [(names[cid], State.OPERATIONAL.label)
+                    for cid in model.incident_states_at(before, update.at)
+                    if names[cid] not in changed]
+    return changes
+
+
+def _details(incident: Incident, states: list[tuple[str, str]], project: Project) -> Markup:
+    """The window of a maintenance and the components' new states, as HTML after the message."""
+    html = Markup("")
+    if incident.is_maintenance:
+        assert incident.scheduled_start is not None and incident.scheduled_end is not None
+        html += Markup("<p>Scheduled window: {} to {}.</p>").format(
+            _when(incident.scheduled_start, project), _when(incident.scheduled_end, project))
+    if states:
+        rows = Markup("").join(Markup("<li>{}: {}</li>").format(name, state)
+                               for name, state in states)
+        html += Markup("<p>Affected components:</p><ul>{}</ul>").format(rows)
+    return html
+
+
+def _item(incident: Incident, number: int, anchor: str, url: str, title: str, html: Markup,
+          at: datetime) -> FeedItem:
+    return FeedItem(id=f"{incident.id}#{anchor}", incident_id=incident.id, number=number,
+                    url=xml_text(url), title=xml_text(title), html=xml_text(str(html)), at=at)
+
+
+def feed_items(project: Project, now: datetime,
+               views: dict[str, IncidentView]) -> list[FeedItem]:
+    """Every item of the project as published at `now`, newest first (ties: by incident id,
+    then by update number, both descending), before any cap."""
+    base = project.site.base_url
+    names = {c.id: c.name for c in project.components}
+    items = []
+    for incident in model.published(project, now).incidents:
+        view = views[incident.id]
+        page = base + view.path
+        for update in view.updates:
+            states = _states_in_words(incident, update, project)
+            items.append(_item(incident, update.number, update.anchor, f"{page}#{update.anchor}",
+                               f"[{update.label}] {view.title}",
+                               update.html + _details(incident, states, project), update.at))
+        if incident.is_maintenance and not incident.updates:
+            # announced without an update: one item, dated at the start of its window
+            assert incident.scheduled_start is not None
+            states = [(names[cid], _MAINTENANCE_STATE["scheduled"])
+                      for cid in incident.maintenance_components]
+            items.append(_item(incident, 0, "scheduled", page, f"[Scheduled] {view.title}",
+                               Markup("<p>Maintenance is scheduled.</p>")
+                               + _details(incident, states, project),
+                               incident.scheduled_start))
+    items.sort(key=lambda i: (i.at, i.incident_id, i.number), reverse=True)
+    return items
+
+
+def render_feeds(project: Project, now: datetime,
+                 views: dict[str, IncidentView]) -> dict[str, bytes]:
+    """The site's feeds and every component's, keyed by path relative to the site root."""
+    site = project.site
+    items = feed_items(project, now, views)
+    touching: dict[str, set[str]] = {c.id: set() for c in project.components}
+    for incident in model.published(project, now).incidents:
+        for cid in model.affected_components(incident):
+            touching[cid].add(incident.id)
+    site_feed = _Channel("feed", xml_text(site.title), xml_text(
+        site.description or f"Every update on incidents and maintenance from {site.title}."),
+        site.base_url)
+    files = {
+        "feed.rss": _rss(site_feed, items[:site.feed_items], now, project),
+        "feed.atom": _atom(site_feed, items[:site.feed_items], now, project),
+        "feed.json": _json_feed(site_feed, items[:site.feed_items], now, project),
+    }
+    for component in project.components:
+        own = [i for i in items if i.incident_id in touching[component.id]][:site.feed_items]
+        channel = _Channel(f"components/{component.id}/feed",
+                           xml_text(f"{component.name} · {site.title}"),
+                           xml_text(f"Every update on incidents and maintenance affecting "
+                                    f"{component.name}, from {site.title}."),
+                           f"{site.base_url}components/{component.id}/")
+        files[f"{channel.path}.rss"] = _rss(channel, own, now, project)
+        files[f"{channel.path}.atom"] = _atom(channel, own, now, project)
+    return files
+
+
+def _updated(items: list[FeedItem], now: datetime) -> datetime:
+    return max((i.at for i in items), default=now)
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _add(parent: ET.Element, tag: str, text: str | None = None, **attrib: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, {k: xml_text(v) for k, v in attrib.items()})
+    if text is not None:
+        element.text = xml_text(text)
+    return element
+
+
+def _xml(root: ET.Element) -> bytes:
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def _rss(channel: _Channel, items: list[FeedItem], now: datetime, project: Project) -> bytes:
+    rss = ET.Element("rss", version="2.0")
+    head = _add(rss, "channel")
+    _add(head, "title", channel.title)
+    _add(head, "link", channel.home)
+    _add(head, "description", channel.description)
+    _add(head, f"{{{ATOM}}}link", rel="self", type="application/rss+xml",
+         href=f"{project.site.base_url}{channel.path}.rss")
+    _add(head, "lastBuildDate", format_datetime(_updated(items, now).astimezone(UTC),
+                                                usegmt=True))
+    _add(head, "generator", GENERATOR)
+    for item in items:
+        entry = _add(head, "item")
+        _add(entry, "title", item.title)
+        _add(entry, "link", item.url)
+        _add(entry, "guid", item.id, isPermaLink="false")
+        _add(entry, "pubDate", format_datetime(item.at.astimezone(UTC), usegmt=True))
+        _add(entry, "description", item.html)
+    return _xml(rss)
+
+
+def _atom(channel: _Channel, items: list[FeedItem], now: datetime, project: Project) -> bytes:
+    # Atom as the default namespace, declared on the root, so no element needs a prefix
+    # (ElementTree's default_namespace option refuses unprefixed attributes such as rel).
+    self_url = f"{project.site.base_url}{channel.path}.atom"
+    feed = ET.Element("feed", xmlns=ATOM)
+    _add(feed, "title", channel.title)
+    _add(feed, "subtitle", channel.description)
+    _add(feed, "link", rel="alternate", type="text/html", href=channel.home)
+    _add(feed, "link", rel="self", type="application/atom+xml", href=self_url)
+    _add(feed, "id", self_url)
+    _add(feed, "updated", _rfc3339(_updated(items, now)))
+    _add(_add(feed, "author"), "name", project.site.title)
+    _add(feed, "generator", GENERATOR)
+    for item in items:
+        entry = _add(feed, "entry")
+        _add(entry, "title", item.title)
+        _add(entry, "link", rel="alternate", type="text/html", href=item.url)
+        _add(entry, "id", atom_id(item, project.site.base_url))
+        _add(entry, "published", _rfc3339(item.at))
+        _add(entry, "updated", _rfc3339(item.at))
+        _add(entry, "content", item.html, type="html")
+    return _xml(feed)
+
+
+def atom_id(item: FeedItem, base_url: str) -> str:
+    """The Atom id of an item: `<base_url>incidents/<incident-id>/#update-<n>` (or
+    `#scheduled`), an absolute URL carrying the item's permanent id."""
+    return f"{base_url}incidents/{item.incident_id}/#{item.id.partition('#')[2]}"
+
+
+def _json_feed(channel: _Channel, items: list[FeedItem], now: datetime,
+               project: Project) -> bytes:
+    feed = {
+        "version": JSON_FEED_VERSION,
+        "title": channel.title,
+        "home_page_url": channel.home,
+        "feed_url": f"{project.site.base_url}{channel.path}.json",
+        "description": channel.description,
+        "authors": [{"name": xml_text(project.site.title)}],
+        "items": [{
+            "id": item.id,
+            "url": item.url,
+            "title": item.title,
+            "content_html": item.html,
+            "date_published": _rfc3339(item.at),
+            "date_modified": _rfc3339(item.at),
+        } for item in items],
+    }
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -1,0 +1,189 @@
+"""Views of the past: uptime bars and figures, component pages, history months, and the
+timeline drawn on an incident's page. Computed here, displayed by the templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+from . import intervals, model
+from .intervals import Segment
+from .project import Incident, Project, State
+
+Span = tuple[datetime, datetime | None]  # when an incident touched a component
+QUIET = "No downtime"
+
+
+def _hours(length: timedelta) -> str:
+    """'14 hours 30 minutes', '2 days 3 hours': the two largest units."""
+    minutes = round(length.total_seconds() / 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    words = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n]
+    return " ".join(words[:2]) if words else "less than a minute"
+
+
+def _percent(value: float) -> str:
+    return f"{value:.2f}"
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One day, or a run of quiet days, in a component's bars."""
+
+    first: datetime  # local midnight of the first day
+    last: datetime  # local midnight of the last day
+    days: int
+    state: State  # the worst state of the day
+    summary: str  # the day in words: how long each state lasted
+    incidents: list[tuple[str, str]]  # (path, title) of the incidents of that day
+
+
+@dataclass(frozen=True)
+class Uptime:
+    bars: list[Bar]
+    percent: str  # over the history window, two decimals
+
+
+def spans(project: Project) -> dict[str, list[tuple[Span, Incident]]]:
+    """For each component, when each incident or maintenance touched it: from its first state
+    change to its return to operational (open while it lasts)."""
+    found: dict[str, list[tuple[Span, Incident]]] = {c.id: [] for c in project.components}
+    for incident in project.incidents:
+        for cid, steps in model.state_steps(incident).items():
+            if steps:
+                end = steps[-1][0] if steps[-1][1] is State.OPERATIONAL else None
+                found[cid].append(((steps[0][0], end), incident))
+    return found
+
+
+def bars(segments: list[Segment], touched: list[tuple[Span, Incident]],
+         bounds: list[datetime], now: datetime, tz: ZoneInfo) -> list[Bar]:
+    """The day bars for [bounds[0], bounds[-1]): days with something to say stand alone,
+    quiet days in a row merge into one bar that names its dates."""
+    days = intervals.days_of(segments, bounds, now)
+    result: list[Bar] = []
+    for (start, end), lengths in zip(pairwise(bounds), days):
+        day_incidents = [(i.id, i.title) for (s, e), i in touched
+                         if s < end and (e is None or e > start)]
+        local = start.astimezone(tz)
+        if not lengths and not day_incidents:
+            if result and result[-1].state is State.OPERATIONAL and not result[-1].incidents:
+                last = result.pop()
+                result.append(Bar(last.first, local, last.days + 1, State.OPERATIONAL,
+                                  QUIET, []))
+            else:
+                result.append(Bar(local, local, 1, State.OPERATIONAL, QUIET, []))
+            continue
+        ordered = sorted(lengths.items(), key=lambda item: item[0], reverse=True)
+        summary = ", ".join(f"{state.label.lower()} for {_hours(length)}"
+                            for state, length in ordered)
+        worst = ordered[0][0] if ordered else State.OPERATIONAL
+        result.append(Bar(local, local, 1, worst,
+                          summary[:1].upper() + summary[1:] if summary else QUIET,
+                          [(f"incidents/{i}/", title) for i, title in day_incidents]))
+    return result
+
+
+def uptime_views(project: Project, lines: dict[str, list[Segment]],
+                 now: datetime) -> dict[str, Uptime]:
+    """Every component's bars and uptime over the history window."""
+    site = project.site
+    touched = spans(project)
+    bounds = intervals.day_starts(now, site.history_days, site.timezone)
+    window = now - timedelta(days=site.history_days)
+    return {cid: Uptime(bars(lines[cid], touched[cid], bounds, now, site.timezone),
+                        _percent(intervals.uptime(lines[cid], window, now)))
+            for cid in lines}
+
+
+def group_percent(figures: list[Uptime]) -> str:
+    return _percent(intervals.group_uptime(float(u.percent) for u in figures))
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str  # "Last 7 days", "April 2025"
+    percent: str
+
+
+def uptime_periods(segments: list[Segment], now: datetime, tz: ZoneInfo) -> list[Period]:
+    """A component's uptime for the last 7, 30 and 90 days and each of the last 12 months."""
+    periods = [Period(f"Last {n} days", _percent(intervals.uptime(
+        segments, now - timedelta(days=n), now))) for n in (7, 30, 90)]
+    for start, end in reversed(list(pairwise(intervals.month_starts(now, 12, tz)))):
+        local = start.astimezone(tz)
+        periods.append(Period(f"{local:%B %Y}", _percent(
+            intervals.uptime(segments, start, min(end, now)))))
+    return periods
+
+
+@dataclass(frozen=True)
+class Month:
+    key: str  # "2025-04": its page is history/2025-04/
+    label: str  # "April 2025"
+    incident_ids: list[str]  # newest first
+
+
+def months(project: Project, tz: ZoneInfo) -> list[Month]:
+    """Every incident and maintenance under the month it started (a maintenance: the month of
+    its window), newest month first."""
+    by_month: dict[str, list[tuple[datetime, str]]] = {}
+    for incident in project.incidents:
+        start = model.started_at(incident)
+        assert start is not None  # published incidents have an update; maintenance a window
+        local = start.astimezone(tz)
+        by_month.setdefault(f"{local:%Y-%m}", []).append((start, incident.id))
+    result = []
+    for key in sorted(by_month, reverse=True):
+        year, month = key.split("-")
+        label = f"{datetime(int(year), int(month), 1):%B %Y}"
+        ids = [i for _, i in sorted(by_month[key], reverse=True)]
+        result.append(Month(key, label, ids))
+    return result
+
+
+@dataclass(frozen=True)
+class Lane:
+    name: str
+    rects: list[tuple[str, str, State]]  # x and width in percent of the span, state
+    periods: list[tuple[datetime, datetime | None, State]]  # the same, for the table
+
+
+@dataclass(frozen=True)
+class Timeline:
+    start: datetime
+    end: datetime  # the end of the incident, or now
+    lanes: list[Lane]
+    ticks: list[str]  # the updates' positions in percent
+
+
+def incident_timeline(incident: Incident, project: Project, now: datetime) -> Timeline | None:
+    """One lane per component the incident touched, with its states over the incident's
+    span; None when it touched none or has not begun."""
+    steps = model.state_steps(incident)
+    start = model.started_at(incident)
+    if not steps or start is None or start > now:
+        return None
+    first = min(start, *(s[0][0] for s in steps.values() if s))
+    end = model.ended_at(incident, now) or now
+    total = (end - first).total_seconds() or 1.0
+
+    def x(moment: datetime) -> float:
+        return max(0.0, min(100.0, 100 * (moment - first).total_seconds() / total))
+
+    names = {c.id: c.name for c in project.components}
+    lanes = []
+    for cid, own in steps.items():
+        ends = [at for at, _ in own[1:]] + [None]
+        periods: list[tuple[datetime, datetime | None, State]] = [
+            (at, until, state) for (at, state), until in zip(own, ends)
+            if state is not State.OPERATIONAL]
+        rects: list[tuple[str, str, State]] = [
+            (f"{x(a):.2f}", f"{x(b or end) - x(a):.2f}", state) for a, b, state in periods]
+        lanes.append(Lane(names[cid], rects, periods))
+    ticks = sorted({f"{x(u.at):.2f}" for u in incident.updates}, key=float)
+    return Timeline(first, end, lanes, ticks)
