@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import click
 
+from .author import AuthorError, NewRequest, UpdateRequest, append_update, new_incident
 from .build import build_site, read_project, resolve_now
 from .errors import ProjectError
+from .project import Project
+from .report import status_lines, summary_json
 from .write import OutputError
 
 project_option = click.option(
@@ -67,3 +73,230 @@ def build_cmd(project_dir: Path, out: Path | None, now_text: str | None) -> None
         sys.exit(1)
     click.echo(f"Built {target}: {result.pages} pages, {result.files} files "
                f"in {result.seconds:.2f} s.")
+
+
+class ComponentChange(click.ParamType):
+    """`ID=STATE` (or a bare `ID` for a maintenance): a component and the state to give it."""
+
+    name = "ID=STATE"
+
+    def convert(self, value: object, param: click.Parameter | None,
+                ctx: click.Context | None) -> tuple[str, str]:
+        if isinstance(value, tuple):
+            return value
+        cid, _, state = str(value).partition("=")
+        if not cid:
+            self.fail(f"'{value}' is not ID=STATE, e.g. click-and-collect=partial_outage",
+                      param, ctx)
+        return cid.strip(), state.strip()
+
+
+def _message(message: str | None, message_file: IO[str] | None) -> str:
+    if message is not None and message_file is not None:
+        raise click.UsageError("give --message or --message-file, not both")
+    return message_file.read() if message_file is not None else (message or "")
+
+
+def _author(action: Callable[[], Path]) -> Path:
+    """Run a write, turning its refusals into one line and exit 1."""
+    try:
+        return action()
+    except AuthorError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    except ProjectError as err:
+        _fail(err)
+    raise AssertionError("unreachable")
+
+
+def _update_options(command: Callable[..., None]) -> Callable[..., None]:
+    options = [
+        click.option("--status", default=None, help="The status this update sets."),
+        click.option("--component", "components", type=ComponentChange(), multiple=True,
+                     help="A state change, e.g. --component click-and-collect=major_outage "
+                          "(repeatable)."),
+        click.option("--message", default=None, help="The update, in Markdown."),
+        click.option("--message-file", type=click.File("r", encoding="utf-8"), default=None,
+                     help="Read the message from a file, or '-' for standard input."),
+        click.option("--next-update", default=None, metavar="TIME",
+                     help="When the next update is promised, e.g. '2025-04-19 15:00'."),
+        click.option("--at", default=None, metavar="TIME",
+                     help="The update's time, for backfilling (default: now)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _now(project: Project, now_text: str | None) -> datetime:
+    try:
+        return resolve_now(project, now_text)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--now") from None
+
+
+@main.command("new")
+@project_option
+@click.argument("title")
+@_update_options
+@click.option("--impact", default=None, help="none | minor | major | critical (default: "
+                                              "derived from the component states).")
+@click.option("--maintenance", is_flag=True, help="Schedule a maintenance instead.")
+@click.option("--start", default=None, metavar="TIME", help="A maintenance's start.")
+@click.option("--end", default=None, metavar="TIME", help="A maintenance's end.")
+def new_cmd(project_dir: Path, title: str, status: str | None,
+            components: tuple[tuple[str, str], ...], message: str | None,
+            message_file: IO[str] | None, next_update: str | None, at: str | None,
+            impact: str | None, maintenance: bool, start: str | None, end: str | None) -> None:
+    """Start an incident (or schedule a maintenance) with its first update.
+
+    \b
+    Example:
+      statusgen new "Click & Collect orders delayed" \\
+        --component click-and-collect=partial_outage \\
+        --message "Some orders are not ready. Stores are open." \\
+        --next-update "2025-04-19 15:00"
+    """
+    try:
+        project = read_project(project_dir)
+    except ProjectError as err:
+        _fail(err)
+    first = UpdateRequest(status, components, _message(message, message_file), next_update, at)
+    request = NewRequest(title, first, impact, maintenance, start, end)
+    path = _author(lambda: new_incident(project_dir, project, request,
+                                        _now(project, None)))
+    click.echo(f"Created {path} (id {path.stem})")
+
+
+@main.command("update")
+@project_option
+@click.argument("incident_id", metavar="ID")
+@_update_options
+@click.option("--resolve", is_flag=True, help="Resolve it (a maintenance: complete it).")
+@click.option("--reopen", is_flag=True, help="Allow posting to a resolved incident.")
+def update_cmd(project_dir: Path, incident_id: str, status: str | None,
+               components: tuple[tuple[str, str], ...], message: str | None,
+               message_file: IO[str] | None, next_update: str | None, at: str | None,
+               resolve: bool, reopen: bool) -> None:
+    """Append one update to an incident; every line already in its file stays as it was.
+
+    \b
+    Example:
+      statusgen update 2025-04-19-click-and-collect-orders-delayed \\
+        --status identified --message "We have found the cause." \\
+        --next-update "2025-04-19 18:00"
+      statusgen update 2025-04-19-click-and-collect-orders-delayed --resolve \\
+        --message "Click & Collect is working again."
+    """
+    try:
+        project = read_project(project_dir)
+        now = _now(project, None)
+    except ProjectError:  # a broken file elsewhere must not stop an update
+        now = datetime.now(UTC).replace(microsecond=0)
+    request = UpdateRequest(status, components, _message(message, message_file), next_update, at)
+    path = _author(lambda: append_update(project_dir, incident_id, request, now,
+                                         resolve=resolve, reopen=reopen))
+    click.echo(f"Updated {path}")
+
+
+@main.command("status")
+@project_option
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the same JSON as api/v2/summary.json.")
+@click.option("--now", "now_text", metavar="TIME", default=None,
+              help="The status as of this time (default: the clock).")
+def status_cmd(project_dir: Path, as_json: bool, now_text: str | None) -> None:
+    """Print the overall state, each component's state, active incidents and upcoming
+    maintenance (in colour on a terminal).
+
+    \b
+    Example:
+      statusgen status
+      statusgen status --json | jq .status
+    """
+    try:
+        project = read_project(project_dir)
+    except ProjectError as err:
+        _fail(err)
+    now = _now(project, now_text)
+    if as_json:
+        click.echo(summary_json(project, now), nl=False)
+        return
+    for line, colour in status_lines(project, now):
+        click.echo(click.style(line, fg=colour) if colour else line)
+
+
+@main.command("serve")
+@project_option
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1; 0 picks a free one.")
+@click.option("--now", "now_text", metavar="TIME", default=None,
+              help="Build as of this time (default: SOURCE_DATE_EPOCH, else the clock).")
+def serve_cmd(project_dir: Path, port: int, now_text: str | None) -> None:
+    """Build the site, serve it on 127.0.0.1 and rebuild when a file changes.
+
+    Open pages reload after each rebuild; an edit with problems lists them here and on the
+    page while the last good build stays up. Each good build is also written to site/.
+
+    \b
+    Example:
+      statusgen serve --port 8000
+      (then open the address it prints, e.g. http://127.0.0.1:8000/)
+    """
+    from .serve import Preview, PreviewServer, run
+
+    preview = Preview(project_dir, now_text)
+    try:
+        result = preview.build()
+    except ProjectError as err:
+        _fail(err)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--now") from None
+    except OutputError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    try:
+        server = PreviewServer(preview, port)
+    except OSError as err:
+        click.echo(f"error: cannot serve on 127.0.0.1:{port}: {err.strerror or err} "
+                   "(try --port 0 for any free port)", err=True)
+        sys.exit(1)
+    click.echo(f"Built {preview.out}: {result.pages} pages, {result.files} files "
+               f"in {result.seconds:.2f} s.")
+    click.echo(f"Serving {server.url} (Ctrl+C to stop)")
+    run(server, click.echo)
+
+
+@main.command("init")
+@click.argument("directory", metavar="[DIR]", required=False,
+                type=click.Path(file_okay=False, path_type=Path))
+@click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="The same as DIR.")
+def init_cmd(directory: Path | None, project_dir: Path | None) -> None:
+    """Start a status project in DIR (default: the current folder; made if missing).
+
+    Writes statusgen.yaml, an example incident, README.md, a .gitignore for site/ and a GitHub
+    Actions workflow that publishes the page to GitHub Pages. It never overwrites: if any of
+    these files exists, it writes nothing and exits 1.
+
+    \b
+    Example:
+      statusgen init my-status
+      cd my-status && statusgen build
+    """
+    from .scaffold import ScaffoldError, scaffold_files, write_scaffold
+
+    if directory is not None and project_dir is not None and directory != project_dir:
+        raise click.UsageError("give the folder once: as DIR or as --project")
+    target = directory or project_dir or Path(".")
+    try:
+        written = write_scaffold(target, scaffold_files())
+    except ScaffoldError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    click.echo(f"Created a status project in {target}:")
+    for path in written:
+        click.echo(f"  {path.relative_to(target).as_posix()}")
+    go = "" if target == Path(".") else f"cd {target}, then "
+    click.echo(f"Next: {go}edit statusgen.yaml, delete the example incident once you have "
+               "read it, and preview with `statusgen serve` (README.md says more).")

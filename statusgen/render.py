@@ -24,7 +24,7 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from . import api, badges, feeds, history, ical, intervals, model
+from . import api, badges, feeds, headers, history, ical, intervals, model
 from .project import Component, CustomerImpact, Impact, Incident, Project, State, Update
 
 BUILTIN_THEME = Path(__file__).parent / "themes" / "default"
@@ -185,6 +185,12 @@ def incident_view(incident: Incident, project: Project, now: datetime,
     )
 
 
+def incident_views(project: Project, now: datetime,
+                   states: dict[str, State]) -> dict[str, IncidentView]:
+    """Every incident's view, Markdown converted once; `project` as published at `now`."""
+    return {i.id: incident_view(i, project, now, states) for i in project.incidents}
+
+
 def _component_view(component: Component, states: dict[str, State]) -> ComponentView:
     return ComponentView(component.id, component.name, component.description,
                          states[component.id])
@@ -271,7 +277,7 @@ def render_site(project: Project, now: datetime, theme: Theme) -> dict[str, byte
     files: dict[str, bytes] = {assets[name]: data for name, data in static.items()}
 
     states = model.component_states_at(project, now)
-    views = {i.id: incident_view(i, project, now, states) for i in project.incidents}
+    views = incident_views(project, now, states)
     indicator = model.overall_indicator(project, now)
     env = theme.env
 
@@ -344,6 +350,7 @@ def render_site(project: Project, now: datetime, theme: Theme) -> dict[str, byte
     files.update(api.render_api(project, now, views))
     files.update(ical.render_ical(project, now, views))
     files.update(badges.render_badges(project, now, views))
+    files.update(headers.render_headers(project))
     files["robots.txt"] = f"User-agent: *\nAllow: /\nSitemap: {site.base_url}sitemap.xml\n" \
         .encode()
     files["sitemap.xml"] = _sitemap(site.base_url, [p for p in files if p.endswith("index.html")])
