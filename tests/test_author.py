@@ -235,3 +235,27 @@ def test_status_in_words_and_as_the_api_summary(tmp_path: Path) -> None:
                                       str(tmp_path / "site"), "--now", now])
     assert built.exit_code == 0, built.output
     assert as_json.output == (tmp_path / "site" / "api" / "v2" / "summary.json").read_text()
+
+
+def test_from_a_blank_folder_to_a_published_update(tmp_path: Path) -> None:
+    root = tmp_path / "status"
+    assert CliRunner().invoke(main, ["init", str(root)]).exit_code == 0
+    made = run(root, "new", "Website down", "--component", "website=major_outage",
+               "--message", "The website is down.", "--at", "2025-04-19 09:30")
+    assert made.exit_code == 0, made.output
+    incident = "2025-04-19-website-down"
+    path = root / "incidents" / f"{incident}.yaml"
+    first = path.read_text()
+    step = run(root, "update", incident, "--component", "website=degraded_performance",
+               "--message", "Mostly back.", "--at", "2025-04-19 10:00")
+    assert step.exit_code == 0, step.output
+    assert path.read_text().startswith(first)  # appended, never rewritten
+    done = run(root, "update", incident, "--resolve", "--message", "Fixed.",
+               "--at", "2025-04-19 11:00")
+    assert done.exit_code == 0, done.output
+    built = run(root, "build", "--now", "2025-04-19 10:30")
+    assert built.exit_code == 0, built.output
+    summary = json.loads((root / "site" / "api" / "v2" / "summary.json").read_text())
+    states = {c["id"]: c["status"] for c in summary["components"]}
+    assert "degraded_performance" in states.values()
+    assert [i["name"] for i in summary["incidents"]] == ["Website down"]
