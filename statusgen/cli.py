@@ -39,7 +39,12 @@ def main() -> None:
 @main.command("check")
 @project_option
 def check_cmd(project_dir: Path) -> None:
-    """Validate statusgen.yaml and incidents/; exit 1 with path:line:column per problem."""
+    """Validate statusgen.yaml and incidents/; exit 1 with path:line:column per problem.
+
+    \b
+    Example:
+      statusgen check --project my-status
+    """
     try:
         project = read_project(project_dir)
     except ProjectError as err:
@@ -56,7 +61,12 @@ def check_cmd(project_dir: Path) -> None:
               help="Build the site as of this time, e.g. 2025-05-14T12:00+01:00 (default: "
                    "SOURCE_DATE_EPOCH, else the clock).")
 def build_cmd(project_dir: Path, out: Path | None, now_text: str | None) -> None:
-    """Build the static site; a failed build leaves the previous site untouched."""
+    """Build the static site; a failed build leaves the previous site untouched.
+
+    \b
+    Example:
+      statusgen build --out site --now "2025-05-14 12:00"
+    """
     try:
         project = read_project(project_dir)
     except ProjectError as err:

@@ -259,3 +259,11 @@ def test_from_a_blank_folder_to_a_published_update(tmp_path: Path) -> None:
     states = {c["id"]: c["status"] for c in summary["components"]}
     assert "degraded_performance" in states.values()
     assert [i["name"] for i in summary["incidents"]] == ["Website down"]
+
+
+@pytest.mark.parametrize("command", ["init", "new", "update", "status", "check", "build",
+                                     "serve"])
+def test_every_command_explains_itself_with_an_example(command: str) -> None:
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output and "--project" in result.output
