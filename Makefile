@@ -3,6 +3,9 @@ VENV ?= .venv
 PYTHON ?= python3
 DEMO_NOW ?= 2025-05-14T12:00:00+01:00
 STAMP := $(VENV)/.installed
+# axe-core for the browser tests' accessibility checks, the version shared/tools/audit-site uses.
+AXE_VERSION ?= 4.14.1
+AXE_STAMP := .cache/npm/.axe-core-$(AXE_VERSION)
 
 .PHONY: demo test site clean
 
@@ -20,10 +23,17 @@ demo: $(STAMP)
 site: $(STAMP)
 	$(VENV)/bin/statusgen build
 
-test: $(STAMP)
+# Without npm the accessibility tests are reported as skipped.
+$(AXE_STAMP):
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --silent --no-save --no-audit --no-fund --prefix .cache/npm \
+	    axe-core@$(AXE_VERSION) && touch $@; \
+	else echo "npm is missing: the axe-core browser tests will be skipped"; fi
+
+test: $(STAMP) $(AXE_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy statusgen
 	$(VENV)/bin/pytest -q
 
 clean:
-	rm -rf $(VENV) site
+	rm -rf $(VENV) site .cache

@@ -19,7 +19,7 @@ import base64
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -53,20 +53,23 @@ def api_time(moment: datetime, tz: Any) -> str:
     return text
 
 
-def _state_at(segments: list[Segment], t: datetime) -> State:
-    for segment in segments:
-        if segment.start <= t and (segment.end is None or t < segment.end):
-            return segment.state
-    return State.OPERATIONAL
-
-
 def _last_change(segments: list[list[Segment]], now: datetime) -> datetime | None:
-    """The last instant up to `now` at which the worst state of these timelines changed."""
+    """The last instant up to `now` at which the worst state of these timelines changed.
+    Each timeline is in order and its segments do not overlap, so one pass over the instants
+    in order, with a place kept in each timeline, finds the segment holding each instant."""
     instants = sorted({t for own in segments for s in own for t in (s.start, s.end)
                        if t is not None and t <= now})
     last, before = None, State.OPERATIONAL
+    places = [0] * len(segments)
     for t in instants:
-        state = max((_state_at(own, t) for own in segments), default=State.OPERATIONAL)
+        state = State.OPERATIONAL
+        for n, own in enumerate(segments):
+            i = places[n]
+            while i < len(own) and (end := own[i].end) is not None and end <= t:
+                i += 1  # over by t
+            places[n] = i
+            if i < len(own) and own[i].start <= t:
+                state = max(state, own[i].state)
         if state is not before:
             last, before = t, state
     return last
@@ -86,6 +89,7 @@ class _Page:
     states: dict[str, State]
     timelines: dict[str, list[Segment]]
     epoch: datetime  # the earliest moment in the data, or now
+    changes: dict[tuple[str, ...], datetime] = field(default_factory=dict)  # changed_at's
 
     @property
     def id(self) -> str:
@@ -95,8 +99,11 @@ class _Page:
         return None if moment is None else api_time(moment, self.project.site.timezone)
 
     def changed_at(self, component_ids: Iterable[str]) -> datetime:
-        found = _last_change([self.timelines[cid] for cid in component_ids], self.now)
-        return found or self.epoch
+        key = tuple(component_ids)
+        if key not in self.changes:
+            found = _last_change([self.timelines[cid] for cid in key], self.now)
+            self.changes[key] = found or self.epoch
+        return self.changes[key]
 
     def layout(self) -> list[tuple[Group | None, list[Component]]]:
         """The front page's order: each group that has members, then the components outside
@@ -302,21 +309,23 @@ def _dump(data: dict[str, Any]) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def render_api(project: Project, now: datetime,
-               views: dict[str, IncidentView]) -> dict[str, bytes]:
-    """The Statuspage API v2 files of the published `project` at `now`."""
+def render_api(project: Project, now: datetime, views: dict[str, IncidentView],
+               lines: dict[str, list[Segment]] | None = None) -> dict[str, bytes]:
+    """The Statuspage API v2 files of the published `project` at `now`; `lines` are its
+    `timelines`, when already worked out."""
     page = _Page(project, now, views, model.component_states_at(project, now),
-                 timelines(project), _epoch(project, now))
+                 lines if lines is not None else timelines(project), _epoch(project, now))
     about = page.page()
     components = page.components()
 
-    shapes = {i.id: page.incident(i) for i in project.incidents}
+    by_id = {i.id: i for i in project.incidents}
+    shapes: dict[str, dict[str, Any]] = {}  # only the incidents some file lists are shaped
     incidents = _newest_first((i for i in project.incidents if not i.is_maintenance), page)
     unresolved = [i.id for i in incidents if views[i.id].status != "resolved"]
     resolved = [i.id for i in incidents if views[i.id].status == "resolved"]
     # Statuspage's 50 most recent, never leaving out one that is still unresolved.
     kept = {*unresolved, *resolved[:max(LISTED - len(unresolved), 0)]}
-    listed = [shapes[i.id] for i in incidents if i.id in kept]
+    listed = [i.id for i in incidents if i.id in kept]
 
     maintenance = sorted((i for i in project.incidents if i.is_maintenance),
                          key=lambda i: (i.scheduled_start or now, i.id))
@@ -325,7 +334,12 @@ def render_api(project: Project, now: datetime,
     status = page.status()
 
     def shaped(ids: Iterable[str]) -> list[dict[str, Any]]:
-        return [shapes[i] for i in ids]
+        found: list[dict[str, Any]] = []
+        for i in ids:
+            if i not in shapes:
+                shapes[i] = page.incident(by_id[i])
+            found.append(shapes[i])
+        return found
 
     return {
         "api/v2/summary.json": _dump({
@@ -339,7 +353,7 @@ def render_api(project: Project, now: datetime,
         }),
         "api/v2/status.json": _dump({"page": about, "status": status}),
         "api/v2/components.json": _dump({"page": about, "components": components}),
-        "api/v2/incidents.json": _dump({"page": about, "incidents": listed}),
+        "api/v2/incidents.json": _dump({"page": about, "incidents": shaped(listed)}),
         "api/v2/incidents/unresolved.json": _dump({"page": about,
                                                    "incidents": shaped(unresolved)}),
         # the 50 latest windows, latest first

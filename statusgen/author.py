@@ -8,13 +8,12 @@ updates to one project are serialised with a lock, so two operators posting at o
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +22,17 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from . import model
-from .load import INCIDENT_SUFFIXES, Source, load_project, load_text
+from .errors import ProjectError
+from .load import (
+    INCIDENT_SUFFIXES,
+    MAX_FILE_BYTES,
+    Source,
+    load_file,
+    load_project,
+    load_text,
+    lock_incidents,
+    outside_link,
+)
 from .parse import did_you_mean, parse_project, parse_time
 from .project import (
     IMPACTS,
@@ -149,33 +158,49 @@ def _update_fields(project: Project, request: UpdateRequest, now: datetime,
 
 @contextmanager
 def project_lock(root: Path) -> Iterator[None]:
-    """Serialise writers to one project's incidents (an advisory lock on the folder)."""
+    """Serialise writers to one project's incidents (an exclusive lock on the folder, which
+    builds take shared while they read). Under it, no other writer is half-way, so a temporary
+    file left in the folder is from one that was killed: it is removed."""
     folder = root / "incidents"
-    folder.mkdir(exist_ok=True)
-    handle = os.open(folder, os.O_RDONLY)
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        folder.mkdir(exist_ok=True)
+    except OSError as err:
+        raise AuthorError(f"cannot make {folder}: {err.strerror or err}") from None
+    with lock_incidents(root, exclusive=True):
+        for leftover in folder.glob(".*.tmp-*"):
+            if _TMP.fullmatch(leftover.name):
+                leftover.unlink(missing_ok=True)
         yield
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        os.close(handle)
+
+
+def _shown_path(root: Path, path: Path) -> str:
+    return str(path.relative_to(root)) if root == Path(".") else str(path)
 
 
 def _project_with(root: Path, stem: str, path: Path, text: str) -> Project:
     """The project's config with just this one incident file, as `text` would make it; raises
     ProjectError with the problems of that file (or of the config). Other incident files do not
     matter here: a broken file elsewhere must not stop an update in a crisis."""
-    loaded = load_project(root)
+    size = len(text.encode("utf-8"))
+    if size > MAX_FILE_BYTES:
+        raise AuthorError(f"the incident file would be {size} bytes with this; the limit is "
+                          f"{MAX_FILE_BYTES}: start a new incident instead")
+    loaded = load_project(root, lock=False)  # the caller holds the lock
     shown = next((s.shown_as for s in loaded.incidents if s.stem == stem),
-                 str(path.relative_to(root)) if root == Path(".") else str(path))
+                 _shown_path(root, path))
     data, problems = load_text(text, shown)
     kept = tuple(p for p in loaded.problems if p.path == loaded.config.shown_as) + tuple(problems)
     return parse_project(type(loaded)(loaded.config, (Source(shown, stem, data),),
                                       loaded.themes, kept))
 
 
+_TMP = re.compile(r"\..+\.tmp-\d+")
+
+
 def _replace(path: Path, text: str) -> None:
-    """Write `text` to `path` atomically: a reader sees the old file or the new, never half."""
+    """Write `text` to `path` atomically: a reader, or a process killed at any moment, sees
+    the old file or the new, never half. The file and the rename are on disk before it
+    returns, so a power cut after "Updated" cannot undo an update either."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         with open(tmp, "w", encoding="utf-8", newline="") as handle:
@@ -185,8 +210,18 @@ def _replace(path: Path, text: str) -> None:
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o777)
         os.replace(tmp, path)
+    except OSError as err:
+        raise AuthorError(f"cannot write {path}: {err.strerror or err}; the file is as it "
+                          "was") from None
     finally:
-        tmp.unlink(missing_ok=True)
+        with suppress(OSError):
+            tmp.unlink(missing_ok=True)
+    with suppress(OSError):  # the rename itself, on disk
+        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
 
 
 def slug(title: str) -> str:
@@ -268,6 +303,9 @@ def incident_path(root: Path, incident_id: str) -> Path:
     if incident_id not in found:
         raise AuthorError(f"no incident '{incident_id}' in {folder}"
                           + did_you_mean(incident_id, list(found)))
+    why = outside_link(found[incident_id], root.resolve())
+    if why is not None:
+        raise AuthorError(f"{found[incident_id]} {why}")
     return found[incident_id]
 
 
@@ -295,12 +333,20 @@ def _insertion(text: str) -> tuple[int, str, str, bool]:
     return len(text), "  ", "    ", True
 
 
-def append_update(root: Path, incident_id: str, request: UpdateRequest, now: datetime,
-                  resolve: bool = False, reopen: bool = False) -> Path:
-    """Append one update to an incident's file, keeping every line already in it."""
+def append_update(root: Path, incident_id: str, request: UpdateRequest,
+                  now: datetime | Callable[[], datetime], resolve: bool = False,
+                  reopen: bool = False) -> Path:
+    """Append one update to an incident's file, keeping every line already in it. `now` may
+    be a clock, read once the lock is held: an update without --at is posted at the moment it
+    is written, so one that waited for another operator's is never earlier than it."""
     path = incident_path(root, incident_id)
     with project_lock(root):  # read, check and replace as one step against other writers
-        text = path.read_bytes().decode("utf-8")
+        if callable(now):
+            now = now()
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError):  # the loader says where and why, as check does
+            raise ProjectError(load_file(path, _shown_path(root, path))[1]) from None
         project = _project_with(root, incident_id, path, text)
         incident = project.incidents[0]
         at = _when(request.at, project, now, "--at")

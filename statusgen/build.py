@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .cache import BuildCache
 from .load import load_project
 from .parse import parse_project, parse_time
+from .pool import available_workers
 from .project import Project
-from .render import Theme, render_site
+from .render import Stopwatch, Theme, render_changes
 from .write import check_output_folder, write_site
 
 
@@ -40,13 +44,69 @@ class BuildResult:
     files: int
     pages: int
     seconds: float
+    stages: dict[str, float] = field(default_factory=dict)  # seconds per stage, in order
+    notes: tuple[str, ...] = ()  # what the cache did
+
+    def profile(self) -> list[str]:
+        """The time each stage took, one line each, for `build --profile`."""
+        width = max(map(len, self.stages), default=0)
+        lines = [f"  {name:<{width}}  {seconds:6.2f} s" for name, seconds in self.stages.items()]
+        return lines + [f"  {note}" for note in self.notes]
+
+
+class Build:
+    """One build of the project at `root` into `out`, as a context: `read` the project
+    (through the cache beside `out`, unless `clean`), then `finish` renders and writes what
+    changed."""
+
+    def __init__(self, root: Path, out: Path, clean: bool = False) -> None:
+        self.root, self.out = root, out
+        self.started = time.perf_counter()
+        self.stopwatch = Stopwatch()
+        self.cache = BuildCache(out, clean=clean)
+        self._collecting = gc.isenabled()
+
+    def __enter__(self) -> Build:
+        # A build makes millions of objects (a project, its views, pages) that live until it
+        # ends: the cycle collector would visit them over and over, a third of a rebuild.
+        gc.disable()
+        # At exit, leave them to the system rather than have the collector visit them once
+        # more (half a second for 10,000 incidents).
+        atexit.unregister(gc.freeze)
+        atexit.register(gc.freeze)
+        return self
+
+    def __exit__(self, *error: object) -> None:
+        if self._collecting:
+            gc.enable()
+
+    def read(self) -> Project:
+        """The project; raises ProjectError with every problem."""
+        with self.stopwatch.stage("read"):
+            return self.cache.read_project(self.root)
+
+    def finish(self, project: Project, now: datetime) -> BuildResult:
+        """Render the site as it stands at `now` and put it at `out`; raises OutputError."""
+        check_output_folder(self.out, self.root)
+        theme = Theme(self.root, project.site.theme)
+        memo = self.cache.memo(theme)
+        rendered = render_changes(project, now, theme, memo, self.stopwatch, available_workers())
+        with self.stopwatch.stage("write"):
+            if not self.cache.update_in_place(rendered):
+                if rendered.kept:  # left to a folder that another build has written since
+                    rendered = render_changes(project, now, theme, replace(memo, previous={}),
+                                              self.stopwatch, available_workers())
+                write_site(rendered.files, self.out)
+                self.cache.record(rendered)
+        with self.stopwatch.stage("cache"):
+            self.cache.save()
+        return BuildResult(len(rendered.files) + len(rendered.kept), rendered.pages,
+                           time.perf_counter() - self.started, self.stopwatch.seconds,
+                           tuple(self.cache.notes))
 
 
 def build_site(project: Project, root: Path, out: Path, now: datetime) -> BuildResult:
-    """Render the site as it stands at `now` and swap it in at `out`."""
-    started = time.perf_counter()
-    check_output_folder(out, root)
-    files = render_site(project, now, Theme(root, project.site.theme))
-    write_site(files, out)
-    pages = sum(1 for name in files if name.endswith(".html"))
-    return BuildResult(len(files), pages, time.perf_counter() - started)
+    """Render the site as it stands at `now` and put it at `out`, using and keeping the cache
+    beside `out`."""
+    with Build(root, out) as build:
+        return build.finish(project, now)

@@ -11,7 +11,7 @@ from typing import IO
 import click
 
 from .author import AuthorError, NewRequest, UpdateRequest, append_update, new_incident
-from .build import build_site, read_project, resolve_now
+from .build import Build, read_project, resolve_now
 from .errors import ProjectError
 from .project import Project
 from .report import status_lines, summary_json
@@ -60,29 +60,38 @@ def check_cmd(project_dir: Path) -> None:
 @click.option("--now", "now_text", metavar="TIME", default=None,
               help="Build the site as of this time, e.g. 2025-05-14T12:00+01:00 (default: "
                    "SOURCE_DATE_EPOCH, else the clock).")
-def build_cmd(project_dir: Path, out: Path | None, now_text: str | None) -> None:
-    """Build the static site; a failed build leaves the previous site untouched.
+@click.option("--clean", is_flag=True,
+              help="Ignore the cache of the last build (.statusgen-cache/ beside the output) "
+                   "and build everything anew.")
+@click.option("--profile", is_flag=True, help="Print the time each stage of the build took.")
+def build_cmd(project_dir: Path, out: Path | None, now_text: str | None, clean: bool,
+              profile: bool) -> None:
+    """Build the static site; a failed build leaves the previous site untouched. Only what
+    changed since the last build is made again, unless --clean.
 
     \b
     Example:
       statusgen build --out site --now "2025-05-14 12:00"
     """
-    try:
-        project = read_project(project_dir)
-    except ProjectError as err:
-        _fail(err)
-    try:
-        now = resolve_now(project, now_text)
-    except ValueError as err:
-        raise click.BadParameter(str(err), param_hint="--now") from None
     target = out if out is not None else project_dir / "site"
-    try:
-        result = build_site(project, project_dir, target, now)
-    except OutputError as err:
-        click.echo(f"error: {err}", err=True)
-        sys.exit(1)
+    with Build(project_dir, target, clean=clean) as build:
+        try:
+            project = build.read()
+        except ProjectError as err:
+            _fail(err)
+        try:
+            now = resolve_now(project, now_text)
+        except ValueError as err:
+            raise click.BadParameter(str(err), param_hint="--now") from None
+        try:
+            result = build.finish(project, now)
+        except OutputError as err:
+            click.echo(f"error: {err}", err=True)
+            sys.exit(1)
     click.echo(f"Built {target}: {result.pages} pages, {result.files} files "
                f"in {result.seconds:.2f} s.")
+    if profile:
+        click.echo("\n".join(result.profile()))
 
 
 class ComponentChange(click.ParamType):
@@ -198,11 +207,18 @@ def update_cmd(project_dir: Path, incident_id: str, status: str | None,
       statusgen update 2025-04-19-click-and-collect-orders-delayed --resolve \\
         --message "Click & Collect is working again."
     """
+    project: Project | None = None
     try:
         project = read_project(project_dir)
-        now = _now(project, None)
+        _now(project, None)  # a bad SOURCE_DATE_EPOCH is a usage error, before any writing
     except ProjectError:  # a broken file elsewhere must not stop an update
-        now = datetime.now(UTC).replace(microsecond=0)
+        pass
+
+    def now() -> datetime:  # read under the lock: the moment the update is written
+        if project is None:
+            return datetime.now(UTC).replace(microsecond=0)
+        return _now(project, None)
+
     request = UpdateRequest(status, components, _message(message, message_file), next_update, at)
     path = _author(lambda: append_update(project_dir, incident_id, request, now,
                                          resolve=resolve, reopen=reopen))

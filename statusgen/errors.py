@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# Shown as escapes (\n, \x1b, \u202e) in a problem line: a line break would split it in two,
+# a terminal escape could rewrite the screen or a CI log, and a bidirectional control could
+# make the line read as something else.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+                     "\u2066-\u2069\ud800-\udfff]")
+
+
+def _visible(text: str) -> str:
+    return _UNSAFE.sub(lambda m: m[0].encode("unicode_escape", "backslashreplace").decode(),
+                       text)
 
 
 @dataclass(frozen=True, order=True)
@@ -15,7 +27,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+        return f"{_visible(self.path)}:{self.line}:{self.column}: {_visible(self.message)}"
 
 
 class ProjectError(Exception):

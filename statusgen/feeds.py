@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
@@ -115,53 +116,88 @@ def _item(incident: Incident, number: int, anchor: str, url: str, title: str, ht
                     url=xml_text(url), title=xml_text(title), html=xml_text(str(html)), at=at)
 
 
+ItemKey = tuple[datetime, str, int]  # an item's time, incident id and number: its order
+
+
+def _item_keys(published: Project) -> list[ItemKey]:
+    """The keys of every item, newest first (ties: by incident id, then by update number,
+    both descending). Cheap: an item itself is only made when a feed lists it."""
+    keys: list[ItemKey] = []
+    for incident in published.incidents:  # as its view numbers them
+        keys += [(update.at, incident.id, n) for n, update in enumerate(incident.updates, 1)]
+        if incident.is_maintenance and not incident.updates:
+            assert incident.scheduled_start is not None
+            keys.append((incident.scheduled_start, incident.id, 0))
+    keys.sort(reverse=True)
+    return keys
+
+
+def _make_item(incident: Incident, view: IncidentView, number: int,
+               project: Project) -> FeedItem:
+    """The item of update `number` (0: the announcement of a maintenance without updates)."""
+    page = project.site.base_url + view.path
+    if number:
+        update = view.updates[len(view.updates) - number]  # newest first
+        states = _states_in_words(incident, update, project)
+        return _item(incident, update.number, update.anchor, f"{page}#{update.anchor}",
+                     f"[{update.label}] {view.title}",
+                     update.html + _details(incident, states, project), update.at)
+    # announced without an update: one item, dated at the start of its window
+    assert incident.scheduled_start is not None
+    names = {c.id: c.name for c in project.components}
+    states = [(names[cid], _MAINTENANCE_STATE["scheduled"])
+              for cid in incident.maintenance_components]
+    return _item(incident, 0, "scheduled", page, f"[Scheduled] {view.title}",
+                 Markup("<p>Maintenance is scheduled.</p>") + _details(incident, states, project),
+                 incident.scheduled_start)
+
+
 def feed_items(project: Project, now: datetime,
                views: dict[str, IncidentView]) -> list[FeedItem]:
     """Every item of the project as published at `now`, newest first (ties: by incident id,
     then by update number, both descending), before any cap."""
-    base = project.site.base_url
-    names = {c.id: c.name for c in project.components}
-    items = []
-    for incident in model.published(project, now).incidents:
-        view = views[incident.id]
-        page = base + view.path
-        for update in view.updates:
-            states = _states_in_words(incident, update, project)
-            items.append(_item(incident, update.number, update.anchor, f"{page}#{update.anchor}",
-                               f"[{update.label}] {view.title}",
-                               update.html + _details(incident, states, project), update.at))
-        if incident.is_maintenance and not incident.updates:
-            # announced without an update: one item, dated at the start of its window
-            assert incident.scheduled_start is not None
-            states = [(names[cid], _MAINTENANCE_STATE["scheduled"])
-                      for cid in incident.maintenance_components]
-            items.append(_item(incident, 0, "scheduled", page, f"[Scheduled] {view.title}",
-                               Markup("<p>Maintenance is scheduled.</p>")
-                               + _details(incident, states, project),
-                               incident.scheduled_start))
-    items.sort(key=lambda i: (i.at, i.incident_id, i.number), reverse=True)
-    return items
+    published = model.published(project, now)
+    incidents = {i.id: i for i in published.incidents}
+    return [_make_item(incidents[iid], views[iid], number, published)
+            for _, iid, number in _item_keys(published)]
 
 
 def render_feeds(project: Project, now: datetime,
                  views: dict[str, IncidentView]) -> dict[str, bytes]:
     """The site's feeds and every component's, keyed by path relative to the site root."""
     site = project.site
-    items = feed_items(project, now, views)
+    published = model.published(project, now)
+    incidents = {i.id: i for i in published.incidents}
+    keys = _item_keys(published)
+    made: dict[ItemKey, FeedItem] = {}
+
+    def items(keep: Callable[[str], bool] = lambda _: True) -> list[FeedItem]:
+        """The newest `feed_items` items of the incidents `keep` accepts."""
+        found: list[FeedItem] = []
+        for key in keys:
+            if len(found) == site.feed_items:
+                break
+            if keep(key[1]):
+                if key not in made:
+                    made[key] = _make_item(incidents[key[1]], views[key[1]], key[2], published)
+                found.append(made[key])
+        return found
+
     touching: dict[str, set[str]] = {c.id: set() for c in project.components}
-    for incident in model.published(project, now).incidents:
+    for incident in published.incidents:
         for cid in model.affected_components(incident):
             touching[cid].add(incident.id)
     site_feed = _Channel("feed", xml_text(site.title), xml_text(
         site.description or f"Every update on incidents and maintenance from {site.title}."),
         site.base_url)
+    latest = items()
     files = {
-        "feed.rss": _rss(site_feed, items[:site.feed_items], now, project),
-        "feed.atom": _atom(site_feed, items[:site.feed_items], now, project),
-        "feed.json": _json_feed(site_feed, items[:site.feed_items], now, project),
+        "feed.rss": _rss(site_feed, latest, now, project),
+        "feed.atom": _atom(site_feed, latest, now, project),
+        "feed.json": _json_feed(site_feed, latest, now, project),
     }
     for component in project.components:
-        own = [i for i in items if i.incident_id in touching[component.id]][:site.feed_items]
+        own = items(touching[component.id].__contains__)
         channel = _Channel(f"components/{component.id}/feed",
                            xml_text(f"{component.name} · {site.title}"),
                            xml_text(f"Every update on incidents and maintenance affecting "

@@ -63,7 +63,8 @@ def spans(project: Project) -> dict[str, list[tuple[Span, Incident]]]:
 def bars(segments: list[Segment], touched: list[tuple[Span, Incident]],
          bounds: list[datetime], now: datetime, tz: ZoneInfo) -> list[Bar]:
     """The day bars for [bounds[0], bounds[-1]): days with something to say stand alone,
-    quiet days in a row merge into one bar that names its dates."""
+    quiet days in a row merge into one bar that names its dates, and so do days in a row spent
+    all day in one state by the same incidents (a long outage is one bar, one link)."""
     days = intervals.days_of(segments, bounds, now)
     result: list[Bar] = []
     for (start, end), lengths in zip(pairwise(bounds), days):
@@ -81,10 +82,17 @@ def bars(segments: list[Segment], touched: list[tuple[Span, Incident]],
         ordered = sorted(lengths.items(), key=lambda item: item[0], reverse=True)
         summary = ", ".join(f"{state.label.lower()} for {_hours(length)}"
                             for state, length in ordered)
+        summary = summary[:1].upper() + summary[1:] if summary else QUIET
         worst = ordered[0][0] if ordered else State.OPERATIONAL
-        result.append(Bar(local, local, 1, worst,
-                          summary[:1].upper() + summary[1:] if summary else QUIET,
-                          [(f"incidents/{i}/", title) for i, title in day_incidents]))
+        links = [(f"incidents/{i}/", title) for i, title in day_incidents]
+        if len(ordered) == 1 and ordered[0][1] == end - start:
+            summary = f"{worst.label} all day"
+            before = result[-1] if result else None
+            if before and (before.state, before.summary, before.incidents) == (worst, summary,
+                                                                             links):
+                result[-1] = Bar(before.first, local, before.days + 1, worst, summary, links)
+                continue
+        result.append(Bar(local, local, 1, worst, summary, links))
     return result
 
 
@@ -92,8 +100,11 @@ def uptime_views(project: Project, lines: dict[str, list[Segment]],
                  now: datetime) -> dict[str, Uptime]:
     """Every component's bars and uptime over the history window."""
     site = project.site
-    touched = spans(project)
     bounds = intervals.day_starts(now, site.history_days, site.timezone)
+    # only what touched a component within the bars' days can be named by one
+    touched = {cid: [(span, incident) for span, incident in found
+                     if span[0] < bounds[-1] and (span[1] is None or span[1] > bounds[0])]
+               for cid, found in spans(project).items()}
     window = now - timedelta(days=site.history_days)
     return {cid: Uptime(bars(lines[cid], touched[cid], bounds, now, site.timezone),
                         _percent(intervals.uptime(lines[cid], window, now)))
@@ -112,9 +123,12 @@ class Period:
 
 def uptime_periods(segments: list[Segment], now: datetime, tz: ZoneInfo) -> list[Period]:
     """A component's uptime for the last 7, 30 and 90 days and each of the last 12 months."""
+    months = intervals.month_starts(now, 12, tz)
+    earliest = min(months[0], now - timedelta(days=90))
+    segments = [s for s in segments if s.end is None or s.end > earliest]  # the rest count 0
     periods = [Period(f"Last {n} days", _percent(intervals.uptime(
         segments, now - timedelta(days=n), now))) for n in (7, 30, 90)]
-    for start, end in reversed(list(pairwise(intervals.month_starts(now, 12, tz)))):
+    for start, end in reversed(list(pairwise(months))):
         local = start.astimezone(tz)
         periods.append(Period(f"{local:%B %Y}", _percent(
             intervals.uptime(segments, start, min(end, now)))))
@@ -168,7 +182,7 @@ def incident_timeline(incident: Incident, project: Project, now: datetime) -> Ti
     start = model.started_at(incident)
     if not steps or start is None or start > now:
         return None
-    first = min(start, *(s[0][0] for s in steps.values() if s))
+    first = min([start, *(s[0][0] for s in steps.values() if s)])
     end = model.ended_at(incident, now) or now
     total = (end - first).total_seconds() or 1.0
 

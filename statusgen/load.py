@@ -8,6 +8,11 @@ construct an object, and every key and item keeps its line and column for later 
 from __future__ import annotations
 
 import codecs
+import fcntl
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,11 +29,29 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 MAX_FILE_BYTES = 1_000_000
 MAX_VALUES = 100_000  # after expanding aliases: stops "billion laughs" documents
 MAX_DEPTH = 50
+MAX_PROBLEMS = 100  # per file: a pasted blob can hold thousands of the same mistake
 
 Mark = tuple[int, int]  # 1-based line and column
 
 _TAG = "tag:yaml.org,2002:"
 _PLAIN_SCALARS = {_TAG + t for t in ("str", "int", "float", "bool", "null")}
+
+
+# Characters that YAML's escapes ("\0", "\x1b", "\ud800") can put in a text but that no page,
+# feed or calendar can carry: C0 and C1 controls other than tab, newline and carriage return,
+# lone surrogates and the noncharacters. They are refused where they are written.
+NOT_TEXT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+    + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}"
+              for plane in range(1, 17)) + "]")
+
+
+def _text_problem(text: str) -> str | None:
+    bad = NOT_TEXT.search(text)
+    if bad is None:
+        return None
+    return (f"character U+{ord(bad[0]):04X} is not allowed in text (a control character, lone "
+            "surrogate or noncharacter, written as an escape?): remove it")
 
 
 class _Loader(_BaseLoader):
@@ -88,14 +111,16 @@ class _Builder:
         self.count = 0
 
     def problem(self, node: yaml.Node, message: str) -> None:
+        if len(self.problems) == MAX_PROBLEMS:
+            raise _TooBig(node, f"more than {MAX_PROBLEMS} problems in this file: stopped here")
         line, column = _mark(node)
         self.problems.append(Problem(self.path, line, column, message))
 
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
         self.count += 1
         if self.count > MAX_VALUES:
-            raise _TooBig(node, f"the document expands to more than {MAX_VALUES} values "
-                                "(aliases repeated too often?)")
+            raise _TooBig(node, f"the document holds more than {MAX_VALUES} values, counting "
+                                "each use of an alias ('*name') in full")
         if depth > MAX_DEPTH:
             raise _TooBig(node, f"nested more than {MAX_DEPTH} levels deep")
         if isinstance(node, yaml.MappingNode):
@@ -115,12 +140,17 @@ class _Builder:
             self.problem(node, _tag_problem(node))
             return None
         try:
-            return self.loader.construct_object(node, deep=True)
+            value = self.loader.construct_object(node, deep=True)
         except (ValueError, KeyError, IndexError):  # `!!int x`, or an integer too long
             value = node.value if len(node.value) <= 40 else node.value[:40] + "..."
             self.problem(node, f"'{value}' is not a valid {node.tag.replace(_TAG, '!!', 1)} "
                                "value: write plain text, in quotes")
             return None
+        why = _text_problem(value) if isinstance(value, str) else None
+        if why is not None:
+            self.problem(node, why)
+            return None
+        return value
 
     def _mapping(self, node: yaml.MappingNode, depth: int) -> Mapping | None:
         if node.tag != _TAG + "map":
@@ -135,6 +165,10 @@ class _Builder:
                 self.problem(key_node, "a key must be plain text (quote it)")
                 continue
             key = key_node.value
+            why = _text_problem(key)
+            if why is not None:
+                self.problem(key_node, why)
+                continue
             if key in mapping:
                 line, _ = mapping.key_marks[key]
                 self.problem(key_node, f"duplicate key '{key}' (first given on line {line})")
@@ -160,19 +194,45 @@ class _TooBig(Exception):
         self.message = message
 
 
+def _too_deep(text: str) -> Mark | None:
+    """Where the document first nests deeper than MAX_DEPTH, or None.
+
+    PyYAML composes nodes recursively (in C with the C parser): tens of thousands of `[` crash
+    the interpreter. The event stream is flat, so it is read first, and only up to the depth
+    that is refused (libyaml takes quadratic time over very deep flow collections)."""
+    loader = _Loader(text)
+    try:
+        depth = 0
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                mark = event.start_mark
+                if depth > MAX_DEPTH and mark is not None:
+                    return mark.line + 1, mark.column + 1
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        return None
+    finally:
+        loader.dispose()
+
+
 def load_text(text: str, path: str) -> tuple[Any, list[Problem]]:
     """Parse one YAML document; returns its data (None when unusable) and the problems."""
     loader = _Loader(text)
     try:
+        deep = _too_deep(text)
+        if deep is not None:
+            return None, [Problem(path, *deep, f"nested more than {MAX_DEPTH} levels deep")]
         node = loader.get_single_node()
         if node is None:
             return None, []
         builder = _Builder(loader, path)
         try:
             return builder.build(node), builder.problems
-        except _TooBig as err:
+        except _TooBig as err:  # what was found before it, then where it stopped
             line, column = _mark(err.node)
-            return None, [Problem(path, line, column, err.message)]
+            return None, [*builder.problems, Problem(path, line, column, err.message)]
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -237,12 +297,69 @@ def _shown(root: Path, relative: str) -> str:
     return relative if root == Path(".") else str(root / relative)
 
 
-def load_project(root: Path) -> LoadedProject:
-    """Read `statusgen.yaml`, every `incidents/*.yaml` and the theme names under `root`."""
+@contextmanager
+def lock_incidents(root: Path, exclusive: bool = False) -> Iterator[None]:
+    """An advisory lock on the project's incidents/ folder: `new` and `update` take it
+    exclusively to read, check and replace a file as one step; a build takes it shared while it
+    reads, so it sees the project between two updates, never during one. Where the folder is
+    missing or the file system has no locks, nothing is locked."""
+    try:
+        handle = os.open(root / "incidents", os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        yield
+        return
+    try:
+        with suppress(OSError):  # e.g. a network file system without flock
+            fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        yield
+    finally:
+        os.close(handle)  # closing releases the lock
+
+
+def outside_link(path: Path, inside: Path) -> str | None:
+    """Why `path` must not be read if it is a link leading out of the folder `inside`
+    (resolved), else None. A project from someone else's pull request could otherwise link
+    incidents/x.yaml to ~/.ssh/id_rsa and publish it, or show it in an error message. A link
+    to nothing (an editor's lock file such as `.#x.yaml`) is no file: it is left alone."""
+    try:
+        if not path.is_symlink():
+            return None
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # a link to nothing, or a loop
+        return None
+    if target != inside and inside not in target.parents:
+        return "is a link to a file outside the project: statusgen reads only the project's " \
+               "own files"
+    return None
+
+
+def _theme_links(root: Path, inside: Path, problems: list[Problem]) -> None:
+    """A problem for every link under themes/ that leads out of the project."""
+    for folder, dirs, names in os.walk(root / "themes"):
+        here = Path(folder)
+        dirs.sort()
+        for name in [*dirs, *sorted(names)]:
+            why = outside_link(here / name, inside)
+            if why is not None:
+                shown = _shown(root, (here / name).relative_to(root).as_posix())
+                problems.append(Problem(shown, 1, 1, f"{shown} {why}"))
+
+
+def load_project(root: Path, lock: bool = True) -> LoadedProject:
+    """Read `statusgen.yaml`, every `incidents/*.yaml` and the theme names under `root`.
+    `lock=False` is for a caller that already holds the incidents lock."""
+    if lock:
+        with lock_incidents(root):
+            return load_project(root, lock=False)
     problems: list[Problem] = []
+    inside = root.resolve()
     config_path = root / CONFIG_NAME
     shown = _shown(root, CONFIG_NAME)
-    if not config_path.is_file():
+    why = outside_link(config_path, inside)
+    if why is not None:
+        problems.append(Problem(shown, 1, 1, f"{CONFIG_NAME} {why}"))
+        config = Source(shown, "statusgen", None)
+    elif not config_path.is_file():
         problems.append(Problem(shown, 1, 1, f"no {CONFIG_NAME} here: is this a status project? "
                                              "(run 'statusgen init' to make one)"))
         config = Source(shown, "statusgen", None)
@@ -252,14 +369,29 @@ def load_project(root: Path) -> LoadedProject:
         config = Source(shown, "statusgen", data)
     incidents: list[Source] = []
     folder = root / "incidents"
-    if folder.is_dir():
+    why = outside_link(folder, inside)
+    if why is not None:
+        problems.append(Problem(_shown(root, "incidents"), 1, 1, f"incidents/ {why}"))
+    elif folder.is_dir():
         for path in sorted(folder.iterdir()):
-            if path.suffix in INCIDENT_SUFFIXES and path.is_file():
-                shown = _shown(root, f"incidents/{path.name}")
+            if path.suffix not in INCIDENT_SUFFIXES:
+                continue
+            shown = _shown(root, f"incidents/{path.name}")
+            why = outside_link(path, inside)
+            if why is not None:
+                problems.append(Problem(shown, 1, 1, f"{path.name} {why}"))
+                incidents.append(Source(shown, path.stem, None))
+            elif path.is_file():
                 data, found = load_file(path, shown)
                 problems += found
                 incidents.append(Source(shown, path.stem, data))
     themes_folder = root / "themes"
-    themes = frozenset(p.name for p in themes_folder.iterdir() if p.is_dir()) \
-        if themes_folder.is_dir() else frozenset()
+    why = outside_link(themes_folder, inside)
+    if why is not None:
+        problems.append(Problem(_shown(root, "themes"), 1, 1, f"themes/ {why}"))
+        themes: frozenset[str] = frozenset()
+    else:
+        _theme_links(root, inside, problems)
+        themes = frozenset(p.name for p in themes_folder.iterdir() if p.is_dir()) \
+            if themes_folder.is_dir() else frozenset()
     return LoadedProject(config, tuple(incidents), themes, tuple(problems))

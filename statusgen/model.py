@@ -32,24 +32,28 @@ def published(project: Project, now: datetime) -> Project:
     incidents = []
     for incident in project.incidents:
         updates = tuple(u for u in incident.updates if u.at <= now)
-        if updates or (incident.is_maintenance and not incident.updates):
+        if len(updates) == len(incident.updates):
+            if updates or incident.is_maintenance:
+                incidents.append(incident)  # all of it is out: the same object will do
+        elif updates:
             incidents.append(replace(incident, updates=updates))
     return replace(project, incidents=tuple(incidents))
 
 
-def _updates_until(incident: Incident, t: datetime | None) -> list:
-    return [u for u in incident.updates if t is None or u.at <= t]
-
-
 def incident_status(incident: Incident, t: datetime | None = None) -> str | None:
     """The incident's status word at `t` (None: after its last update); None before it began."""
-    status = None
-    for update in _updates_until(incident, t):
-        status = update.status or status
-    return status
+    for update in reversed(incident.updates):  # the latest status set by `t`
+        if update.status and (t is None or update.at <= t):
+            return update.status
+    return None
 
 
 Step = tuple[datetime, State]  # from this instant on, this state (until the next step)
+
+# state_steps of incidents seen lately, by identity: a build asks for each incident's steps
+# for the states, the indicator, the timelines, the day bars, the API and the badges.
+_STEPS: dict[int, tuple[Incident, dict[str, list[Step]]]] = {}
+_STEPS_KEPT = 1 << 16
 
 
 def state_steps(incident: Incident) -> dict[str, list[Step]]:
@@ -57,7 +61,18 @@ def state_steps(incident: Incident) -> dict[str, list[Step]]:
     component, the instants its state changes, oldest first. Each update's changes stand until
     another update changes them; resolving returns them all to operational; a maintenance gives
     under_maintenance while it is in progress. The front page's states, the uptime and the day
-    bars are all read from these steps."""
+    bars are all read from these steps. (Shared between callers: read it, never change it.)"""
+    found = _STEPS.get(id(incident))
+    if found is not None and found[0] is incident:
+        return found[1]
+    if len(_STEPS) >= _STEPS_KEPT:
+        _STEPS.clear()
+    steps = _state_steps(incident)
+    _STEPS[id(incident)] = (incident, steps)
+    return steps
+
+
+def _state_steps(incident: Incident) -> dict[str, list[Step]]:
     steps: dict[str, list[Step]] = {}
 
     def step(cid: str, at: datetime, state: State) -> None:
@@ -113,14 +128,22 @@ def maintenance_in_progress(incident: Incident, t: datetime) -> bool:
     return maintenance_status(incident, t) in ("in_progress", "verifying")
 
 
+_last_states: tuple[Project, datetime, dict[str, State]] | None = None  # pages, API, badges
+
+
 def component_states_at(project: Project, t: datetime) -> dict[str, State]:
     """Every component's state at `t`: the worst any unresolved incident gives it, and
     under_maintenance where a maintenance is in progress and no incident is worse."""
+    global _last_states
+    last = _last_states
+    if last is not None and last[0] is project and last[1] == t:
+        return dict(last[2])
     states = {c.id: State.OPERATIONAL for c in project.components}
     for incident in project.incidents:
         for cid, state in incident_states_at(incident, t).items():
             states[cid] = max(states[cid], state)
-    return states
+    _last_states = (project, t, states)
+    return dict(states)
 
 
 def is_active(incident: Incident, t: datetime) -> bool:

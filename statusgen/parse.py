@@ -6,6 +6,7 @@ import difflib
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -30,8 +31,12 @@ from .project import (
 
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 _TIME = re.compile(
-    r"(\d{4}-\d{2}-\d{2})[T ](\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)\s*(Z|[+-]\d{2}:?\d{2})?"
+    r"(\d{4}-\d{2}-\d{2})[T ](\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)\s*(Z|[+-]\d{2}:?\d{2})?",
+    re.ASCII,  # digits are 0-9 only, not every script's
 )
+# Times a status page can mean; outside them, arithmetic on dates (a day's end, the history
+# window) would run off datetime's range.
+YEARS = (1970, 2999)
 BUILTIN_THEMES = frozenset({"default"})
 
 
@@ -51,6 +56,12 @@ def parse_time(text: str, tz: ZoneInfo) -> datetime:
         raise ValueError(f"'{text}' is not a date and time: write e.g. 2025-04-19 09:30, "
                          "optionally with an offset (+01:00) or Z")
     day, clock, offset = match.groups()
+    if not YEARS[0] <= int(day[:4]) <= YEARS[1]:
+        raise ValueError(f"'{text}' is out of range: write a time between {YEARS[0]} and "
+                         f"{YEARS[1]}")
+    if offset and offset != "Z" and (int(offset[1:3]) > 18 or int(offset[-2:]) > 59):
+        raise ValueError(f"'{text}' has an offset that no place uses: write e.g. +01:00, from "
+                         "-18:00 to +18:00")
     if len(clock.split(":")[0]) == 1:
         clock = "0" + clock
     try:
@@ -270,17 +281,33 @@ def _items(check: _Checker, doc: Mapping, key: str) -> list[tuple[Any, Mark]]:
     return list(zip(seq, seq.item_marks)) if seq is not None else []
 
 
+# A line break in base_url would start a line of its own in robots.txt and break the
+# calendar; the serializers escape everything else (quotes, <, >) where it is written.
+_NOT_IN_URL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _good_base_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError:  # e.g. "https://[::1" or "https://host:99999/"
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.query \
+        and not parts.fragment and "?" not in url and "#" not in url \
+        and _NOT_IN_URL.search(url) is None
+
+
 def _parse_site(doc: Mapping, check: _Checker, themes: frozenset[str]) -> Site | None:
     site = check.mapping(doc["site"], doc.value_marks["site"], "'site'")
     if site is None:
         return None
     check.keys(site, ("title", "base_url", "timezone", "theme", "history_days", "description",
-                      "feed_items"), ("title", "base_url"), "'site'")
+                      "feed_items", "logo"), ("title", "base_url"), "'site'")
     base_url = check.text(site, "base_url")
-    parts = urlsplit(base_url)
-    if "base_url" in site and (parts.scheme not in ("http", "https") or not parts.netloc):
+    if "base_url" in site and not _good_base_url(base_url):
         check.problem(site.value_marks["base_url"], f"base_url '{base_url}' must be an absolute "
-                                                    "http(s) URL, e.g. https://status.example.com/")
+                                                    "http(s) URL without line breaks, a query or "
+                                                    "a fragment, e.g. https://status.example.com/")
     if not base_url.endswith("/"):
         base_url += "/"
     tz_name = check.text(site, "timezone", "UTC")
@@ -307,7 +334,50 @@ def _parse_site(doc: Mapping, check: _Checker, themes: frozenset[str]) -> Site |
                       "'feed_items' must be a whole number of items from 1 to 1000")
         feed_items = 50
     return Site(check.text(site, "title", required=True), base_url, tz, theme, days,
-                check.text(site, "description"), feed_items)
+                check.text(site, "description"), feed_items, _logo(site, check))
+
+
+LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif")
+MAX_LOGO_BYTES = 1_000_000
+
+
+def _logo(site: Mapping, check: _Checker) -> str:
+    """`logo`: an image file inside the project, as a path relative to it with '/'. The build
+    copies it into the site, so it is checked on disk here: it must exist and stay inside the
+    project, even through a symlink. ("" when there is no logo.)"""
+    logo = check.text(site, "logo")
+    if not logo:
+        return ""
+    mark = site.value_marks["logo"]
+    if "://" in logo:
+        check.problem(mark, f"logo '{logo}' must be an image file in the project, not a URL: "
+                            "save it as, say, images/logo.svg and give that path")
+        return ""
+    if "\\" in logo or logo.startswith("/") or ":" in logo \
+            or any(part in ("", ".", "..") for part in logo.split("/")):
+        check.problem(mark, f"logo '{logo}' must be a path inside the project, relative to "
+                            "statusgen.yaml and written with '/', such as images/logo.svg")
+        return ""
+    if not logo.lower().endswith(LOGO_SUFFIXES):
+        check.problem(mark, f"logo '{logo}' must be an image: {', '.join(LOGO_SUFFIXES)}")
+        return ""
+    root = Path(check.path).parent  # the checker's path is the project's statusgen.yaml
+    try:
+        found = (root / logo).resolve(strict=True)
+        inside = found.is_relative_to(root.resolve(strict=True))
+        size = found.stat().st_size if found.is_file() else None
+    except (OSError, ValueError):  # ValueError: a NUL in the path
+        check.problem(mark, f"no file '{logo}' in the project")
+        return ""
+    if not inside:
+        check.problem(mark, f"logo '{logo}' leads outside the project")
+    elif size is None:
+        check.problem(mark, f"logo '{logo}' is not a file")
+    elif size > MAX_LOGO_BYTES:
+        check.problem(mark, f"logo '{logo}' is {size} bytes; the limit is {MAX_LOGO_BYTES}")
+    else:
+        return logo
+    return ""
 
 
 _INCIDENT_KEYS = ("title", "kind", "impact", "pinned", "updates", "postmortem")

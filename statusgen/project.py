@@ -68,6 +68,7 @@ class Site:
     history_days: int
     description: str
     feed_items: int = 50  # the most items a feed lists
+    logo: str = ""  # an image inside the project, relative to its root; "" for the title in text
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,14 @@ The model decides; this module only shapes its answers into views the templates 
 from __future__ import annotations
 
 import hashlib
+import threading
+import time
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,9 +27,11 @@ from jinja2 import (
     PrefixLoader,
     StrictUndefined,
 )
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import api, badges, feeds, headers, history, ical, intervals, model
+from .load import NOT_TEXT
+from .pool import Forked
 from .project import Component, CustomerImpact, Impact, Incident, Project, State, Update
 
 BUILTIN_THEME = Path(__file__).parent / "themes" / "default"
@@ -42,10 +49,21 @@ STATUS_LABELS = {
 }
 
 
+_converters = threading.local()
+
+
 def markdown_html(text: str) -> Markup:
     """Markdown -> HTML with only harmless tags, attributes and URL schemes left."""
-    html = markdown.markdown(text, extensions=["sane_lists"], output_format="html")
-    return Markup(nh3.clean(html, link_rel="noopener noreferrer nofollow"))
+    # One converter per thread, reset between texts: building one costs as much as converting
+    # a short message, and `reset()` leaves nothing of the last text behind.
+    converter = getattr(_converters, "markdown", None)
+    if converter is None:
+        converter = _converters.markdown = markdown.Markdown(extensions=["sane_lists"],
+                                                             output_format="html")
+    html = converter.reset().convert(text)
+    # A character reference (&#x1b;) comes out of nh3 as the character itself: those no page
+    # or feed can carry are dropped, as the loader refuses them written as escapes.
+    return Markup(NOT_TEXT.sub("", nh3.clean(html, link_rel="noopener noreferrer nofollow")))
 
 
 def duration_text(delta: timedelta) -> str:
@@ -85,10 +103,20 @@ class UpdateView:
     at: datetime
     label: str  # the status it set, or "Update"
     status: str | None
-    html: Markup
-    summary: str  # the message as plain text, cut to about 200 characters
+    message: str  # Markdown
     changes: list[tuple[str, State]]  # (component name, new state)
     next_update: datetime | None
+    converted: Converted = field(repr=False, compare=False)
+
+    # Converted when first shown: most pages list an incident without its updates' text.
+    @cached_property
+    def html(self) -> Markup:
+        return self.converted.html(self.message)
+
+    @cached_property
+    def summary(self) -> str:
+        """The message as plain text, cut to about 200 characters."""
+        return _summary(self.html.striptags())
 
 
 @dataclass(frozen=True)
@@ -106,13 +134,43 @@ class IncidentView:
     ongoing: bool  # begun and not ended
     duration: str  # "" when it has not started
     affected: list[ComponentView]
-    updates: list[UpdateView]  # newest first
     customer_impact: CustomerImpact | None
     next_update: datetime | None
     overdue: bool
-    postmortem: Markup
+    postmortem_text: str  # Markdown; "" until it is published
     scheduled_start: datetime | None
     scheduled_end: datetime | None
+    published: tuple[Update, ...] = field(repr=False, compare=False)
+    names: dict[str, str] = field(repr=False, compare=False)  # component names by id
+    converted: Converted = field(repr=False, compare=False)
+
+    # Made when first shown: most pages list an incident without its updates.
+    @cached_property
+    def updates(self) -> list[UpdateView]:
+        """Newest first."""
+        return [_update_view(n, u, self.names, self.converted)
+                for n, u in enumerate(self.published, start=1)][::-1]
+
+    @cached_property
+    def postmortem(self) -> Markup:
+        return self.converted.html(self.postmortem_text) if self.postmortem_text \
+            else Markup("")
+
+
+class Converted:
+    """Markdown converted to HTML, by message: what earlier builds converted, and what this
+    one converts; `used` is what this process asked for."""
+
+    def __init__(self, known: Mapping[str, str] | None = None) -> None:
+        self.known = dict(known or {})
+        self.used: dict[str, str] = {}
+
+    def html(self, text: str) -> Markup:
+        found = self.known.get(text)
+        if found is None:
+            found = self.known[text] = str(markdown_html(text))
+        self.used[text] = found
+        return Markup(found)
 
 
 @dataclass(frozen=True)
@@ -127,26 +185,25 @@ def _summary(text: str, limit: int = 200) -> str:
     return text[:limit].rsplit(" ", 1)[0].rstrip(",.;:") + "…"
 
 
-def _update_view(number: int, update: Update, names: dict[str, str]) -> UpdateView:
-    html = markdown_html(update.message)
+def _update_view(number: int, update: Update, names: dict[str, str],
+                 converted: Converted) -> UpdateView:
     return UpdateView(
         number=number,
         anchor=f"update-{number}",
         at=update.at,
         label=STATUS_LABELS[update.status] if update.status else "Update",
         status=update.status,
-        html=html,
-        summary=_summary(html.striptags()),
+        message=update.message,
         changes=[(names[cid], state) for cid, state in update.components],
         next_update=update.next_update,
+        converted=converted,
     )
 
 
 def incident_view(incident: Incident, project: Project, now: datetime,
-                  states: dict[str, State]) -> IncidentView:
+                  states: dict[str, State], converted: Converted | None = None) -> IncidentView:
     names = {c.id: c.name for c in project.components}
     by_id = {c.id: c for c in project.components}
-    updates = [_update_view(n, u, names) for n, u in enumerate(incident.updates, start=1)]
     if incident.is_maintenance:
         status = model.maintenance_status(incident, now)
     else:
@@ -172,23 +229,25 @@ def incident_view(incident: Incident, project: Project, now: datetime,
         duration=duration_text(elapsed) if elapsed is not None else "",
         affected=[_component_view(by_id[cid], states) for cid in
                   model.affected_components(incident)],
-        updates=updates[::-1],
         customer_impact=model.customer_impact(incident)
         if model.is_active(incident, now) else None,
         next_update=promised,
         overdue=promised is not None and promised < now,
         # a postmortem is published once the incident is over
-        postmortem=markdown_html(incident.postmortem) if incident.postmortem and ended
-        else Markup(""),
+        postmortem_text=incident.postmortem if ended else "",
         scheduled_start=incident.scheduled_start,
         scheduled_end=incident.scheduled_end,
+        published=incident.updates,
+        names=names,
+        converted=converted if converted is not None else Converted(),
     )
 
 
-def incident_views(project: Project, now: datetime,
-                   states: dict[str, State]) -> dict[str, IncidentView]:
+def incident_views(project: Project, now: datetime, states: dict[str, State],
+                   converted: Converted | None = None) -> dict[str, IncidentView]:
     """Every incident's view, Markdown converted once; `project` as published at `now`."""
-    return {i.id: incident_view(i, project, now, states) for i in project.incidents}
+    converted = converted if converted is not None else Converted()
+    return {i.id: incident_view(i, project, now, states, converted) for i in project.incidents}
 
 
 def _component_view(component: Component, states: dict[str, State]) -> ComponentView:
@@ -212,7 +271,11 @@ def _recent(views: list[IncidentView], now: datetime, tz: Any) -> list[DayView]:
     (and maintenance windows that began that day) and those updates."""
     days = [d.astimezone(tz) for d in intervals.day_starts(now, RECENT_DAYS, tz)[-2::-1]]
     index = {day.date(): DayView(day) for day in days}
+    first = days[-1]
     for view in views:
+        if (not view.published or view.published[-1].at < first) and \
+                not (view.is_maintenance and view.started and view.started >= first):
+            continue  # nothing of it falls within these days (updates are newest first)
         seen: dict[Any, list[UpdateView]] = {}
         for update in view.updates:
             seen.setdefault(update.at.astimezone(tz).date(), []).append(update)
@@ -232,12 +295,15 @@ class Theme:
     files override the built-in ones file by file, and `default:` reaches the built-in."""
 
     def __init__(self, project_root: Path, name: str) -> None:
+        self.project_root = project_root
         builtin = FileSystemLoader(BUILTIN_THEME / "templates")
         loaders: list[Any] = [builtin]
+        self.template_dirs = [BUILTIN_THEME / "templates"]
         self.static_dirs = [BUILTIN_THEME / "static"]
         own = project_root / "themes" / name
         if own.is_dir():
             loaders.insert(0, FileSystemLoader(own / "templates"))
+            self.template_dirs.append(own / "templates")
             self.static_dirs.append(own / "static")
         self.env = Environment(
             loader=ChoiceLoader([PrefixLoader({"default": builtin}, delimiter=":"), *loaders]),
@@ -246,7 +312,19 @@ class Theme:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # a Theme serves one build: no need to stat every template
         )
+
+    def fingerprint(self) -> str:
+        """A digest of every template and static file the theme draws on."""
+        digest = hashlib.sha256()
+        for folder in [*self.template_dirs, *self.static_dirs]:
+            digest.update(f"{folder}\n".encode())
+            for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+                if path.is_file():
+                    digest.update(f"{path.relative_to(folder).as_posix()}\n".encode())
+                    digest.update(hashlib.sha256(path.read_bytes()).digest())
+        return digest.hexdigest()
 
     def static_files(self) -> dict[str, bytes]:
         """Static files by name, later folders overriding earlier ones."""
@@ -267,24 +345,84 @@ def _hashed(name: str, data: bytes) -> str:
     return f"static/{stem}.{digest}.{suffix}" if dot else f"static/{name}.{digest}"
 
 
+class Stopwatch:
+    """Seconds spent in each stage of a build, in the order the stages first ran."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - started
+
+
+@dataclass(frozen=True)
+class Memo:
+    """What lets a build leave pages as an earlier build wrote them. A page's key is a digest of
+    everything it is made from, so an equal key means equal bytes."""
+
+    salt: str  # a digest of the code, libraries and theme files that make pages
+    sources: Mapping[str, str]  # incident id -> a digest of the file it was read from
+    previous: Mapping[str, str]  # page path -> the key it was last written from
+    html: Mapping[str, str] = field(default_factory=dict)  # Markdown converted before
+
+
+@dataclass(frozen=True)
+class Rendered:
+    files: dict[str, bytes]  # every file, except the pages kept
+    kept: frozenset[str]  # pages whose key is unchanged: the files written before stand
+    keys: dict[str, str]  # page path -> key, for the pages that have one
+    pages: int  # HTML pages in the site, kept ones included
+    html: dict[str, str]  # the Markdown this process converted or reused, by message
+
+
 def render_site(project: Project, now: datetime, theme: Theme) -> dict[str, bytes]:
     """Every file of the site, keyed by its path relative to the site root."""
-    project = model.published(project, now)
-    site = project.site
-    tz = site.timezone
-    static = theme.static_files()
-    assets = {name: _hashed(name, data) for name, data in static.items()}
-    files: dict[str, bytes] = {assets[name]: data for name, data in static.items()}
+    return render_changes(project, now, theme).files
 
-    states = model.component_states_at(project, now)
-    views = incident_views(project, now, states)
-    indicator = model.overall_indicator(project, now)
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
+
+
+def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | None = None,
+                   stopwatch: Stopwatch | None = None, workers: int = 1) -> Rendered:
+    """The site at `now`, except the pages that `memo` shows the last build wrote from the same
+    inputs. Incident pages render in `workers` forked processes when there are many."""
+    clock = stopwatch or Stopwatch()
+    with clock.stage("model"):
+        project = model.published(project, now)
+        site = project.site
+        tz = site.timezone
+        static = theme.static_files()
+        if site.logo:  # the owner's image (checked by parse) is published like a static file
+            static[site.logo] = (theme.project_root / site.logo).read_bytes()
+        assets = {name: _hashed(name, data) for name, data in static.items()}
+        files: dict[str, bytes] = {assets[name]: data for name, data in static.items()}
+
+        states = model.component_states_at(project, now)
+        converted = Converted(memo.html if memo else None)
+        views = incident_views(project, now, states, converted)
+        indicator = model.overall_indicator(project, now)
+        lines = intervals.timelines(project)
+        uptimes = history.uptime_views(project, lines, now)
+        ordered = sorted(views.values(), key=lambda v: (v.started or now, v.id), reverse=True)
     env = theme.env
 
+    times: dict[tuple[datetime, bool], Markup] = {}  # pages show the same moments again
+
     def time_filter(moment: datetime, with_date: bool = True) -> Markup:
-        local = moment.astimezone(tz)
-        shown = f"{local.day} {local:%b %Y, %H:%M %Z}" if with_date else f"{local:%H:%M %Z}"
-        return Markup('<time datetime="{}">{}</time>').format(local.isoformat(), shown)
+        found = times.get((moment, with_date))
+        if found is None:
+            local = moment.astimezone(tz)
+            shown = f"{local.day} {local:%b %Y, %H:%M %Z}" if with_date else f"{local:%H:%M %Z}"
+            found = times[(moment, with_date)] = Markup(
+                f'<time datetime="{escape(local.isoformat())}">{escape(shown)}</time>')
+        return found
 
     def day_filter(moment: datetime) -> Markup:
         local = moment.astimezone(tz)
@@ -299,62 +437,113 @@ def render_site(project: Project, now: datetime, theme: Theme) -> dict[str, byte
     env.filters["shortday"] = shortday_filter
     env.filters["day"] = day_filter
 
-    def page(template: str, path: str, root: str | None = None, **context: Any) -> None:
-        """Render one page; links are relative to it unless `root` says otherwise."""
+    def render_page(template: str, path: str, root: str | None = None, **context: Any) -> bytes:
+        """One page; links are relative to it unless `root` says otherwise."""
         if root is None:
             root = "../" * path.count("/")
         html = env.get_template(template).render(
             site=site, root=root, now=now, indicator=indicator,
             sentence=model.SENTENCES[indicator], page_url=site.base_url + path.removesuffix(
                 "index.html"), asset=lambda name: f"{root}{assets[name]}", **context)
-        files[path] = html.encode("utf-8")
+        return html.encode("utf-8")
 
-    lines = intervals.timelines(project)
-    uptimes = history.uptime_views(project, lines, now)
-    ordered = sorted(views.values(), key=lambda v: (v.started or now, v.id), reverse=True)
-    active = [v for v in ordered if not v.is_maintenance and v.status != "resolved"]
-    maintenance = [v for v in ordered if v.is_maintenance]
-    page(
-        "index.html", "index.html",
-        groups=_groups(project, states, uptimes),
-        uptime=uptimes,
-        formula=intervals.UPTIME_FORMULA,
-        pinned=[v for v in active if v.pinned],
-        active=[v for v in active if not v.pinned],
-        in_progress=[v for v in maintenance if v.status in ("in_progress", "verifying")],
-        upcoming=sorted((v for v in maintenance if v.status == "scheduled"),
-                        key=lambda v: (v.scheduled_start, v.id)),
-        days=_recent(ordered, now, tz),
-    )
+    def page(template: str, path: str, root: str | None = None, **context: Any) -> None:
+        files[path] = render_page(template, path, root, **context)
+
+    # Keys: what a page shows is a function of the site, the theme, `now`, the banner and the
+    # incidents it lists, each known by the digest of its file and its components' states.
+    keys: dict[str, str] = {}
+    kept: set[str] = set()
+    base = _digest(memo.salt, repr(site), repr(project.groups), repr(project.components),
+                   now.isoformat(), indicator.name, sorted(assets.items())) if memo else ""
+
+    # each incident as pages show it: known by its source and its components' states now
+    known = {v.id: f"{v.id}:{memo.sources[v.id]}:{','.join(c.state.word for c in v.affected)}"
+             for v in ordered} if memo else {}
+
+    def listed(ids: Iterable[str]) -> list[str]:
+        return [known[i] for i in ids] if memo else []
+
+    def unchanged(path: str, *inputs: object) -> bool:
+        """Whether the page at `path` was written from these inputs by the last build."""
+        if memo is None:
+            return False
+        keys[path] = _digest(base, path, *inputs)
+        if memo.previous.get(path) == keys[path]:
+            kept.add(path)
+            return True
+        return False
+
     incidents = {i.id: i for i in project.incidents}
-    for view in ordered:
-        page("incident.html", f"{view.path}index.html", incident=view,
-             timeline=history.incident_timeline(incidents[view.id], project, now))
-    for component in project.components:
-        own = _component_view(component, states)
-        page("component.html", f"{own.path}index.html", component=own,
-             uptime=uptimes[component.id], formula=intervals.UPTIME_FORMULA,
-             periods=history.uptime_periods(lines[component.id], now, tz),
-             incidents=[v for v in ordered if any(c.id == component.id for c in v.affected)])
-    months = history.months(project, tz)
-    page("history.html", "history/index.html", months=months)
-    for number, month in enumerate(months):
-        page("history-month.html", f"history/{month.key}/index.html", month=month,
-             entries=[views[i] for i in month.incident_ids],
-             newer=months[number - 1] if number else None,
-             older=months[number + 1] if number + 1 < len(months) else None)
-    # A host serves 404.html at any depth, so its links start from the base URL's path.
-    page("404.html", "404.html", root=urlsplit(site.base_url).path)
-    # Machine-readable outputs: each module maps (published project, now, views) to files.
-    files.update(feeds.render_feeds(project, now, views))
-    files.update(api.render_api(project, now, views))
-    files.update(ical.render_ical(project, now, views))
-    files.update(badges.render_badges(project, now, views))
-    files.update(headers.render_headers(project))
-    files["robots.txt"] = f"User-agent: *\nAllow: /\nSitemap: {site.base_url}sitemap.xml\n" \
-        .encode()
-    files["sitemap.xml"] = _sitemap(site.base_url, [p for p in files if p.endswith("index.html")])
-    return dict(sorted(files.items()))
+    todo = [v.id for v in ordered if not unchanged(f"{v.path}index.html", *listed([v.id]))]
+
+    def incident_pages(ids: Sequence[str]) -> list[tuple[str, bytes]]:
+        return [(f"{views[i].path}index.html", render_page(
+            "incident.html", f"{views[i].path}index.html", incident=views[i],
+            timeline=history.incident_timeline(incidents[i], project, now))) for i in ids]
+
+    env.get_template("incident.html")  # compiled once, before any worker starts
+    with Forked(incident_pages, todo, workers) as rendering:
+        with clock.stage("pages"):
+            active = [v for v in ordered if not v.is_maintenance and v.status != "resolved"]
+            maintenance = [v for v in ordered if v.is_maintenance]
+            page(
+                "index.html", "index.html",
+                groups=_groups(project, states, uptimes),
+                uptime=uptimes,
+                formula=intervals.UPTIME_FORMULA,
+                pinned=[v for v in active if v.pinned],
+                active=[v for v in active if not v.pinned],
+                in_progress=[v for v in maintenance if v.status in ("in_progress", "verifying")],
+                upcoming=sorted((v for v in maintenance if v.status == "scheduled"),
+                                key=lambda v: (v.scheduled_start, v.id)),
+                days=_recent(ordered, now, tz),
+            )
+            touching: dict[str, list[IncidentView]] = {c.id: [] for c in project.components}
+            for view in ordered:
+                for affected in {c.id for c in view.affected}:
+                    touching[affected].append(view)
+            for component in project.components:
+                own = _component_view(component, states)
+                path = f"{own.path}index.html"
+                periods = history.uptime_periods(lines[component.id], now, tz)
+                if not unchanged(path, repr(own), repr(uptimes[component.id]), repr(periods),
+                                 *listed(v.id for v in touching[component.id])):
+                    page("component.html", path, component=own, uptime=uptimes[component.id],
+                         formula=intervals.UPTIME_FORMULA, periods=periods,
+                         incidents=touching[component.id])
+            months = history.months(project, tz)
+            page("history.html", "history/index.html", months=months)
+            for number, month in enumerate(months):
+                path = f"history/{month.key}/index.html"
+                newer = months[number - 1] if number else None
+                older = months[number + 1] if number + 1 < len(months) else None
+                if not unchanged(path, repr(newer), repr(older), *listed(month.incident_ids)):
+                    page("history-month.html", path, month=month,
+                         entries=[views[i] for i in month.incident_ids], newer=newer,
+                         older=older)
+            # A host serves 404.html at any depth, so its links start from the base URL's path.
+            page("404.html", "404.html", root=urlsplit(site.base_url).path)
+        # Machine-readable outputs: each module maps (published project, now, views) to files.
+        with clock.stage("feeds"):
+            files.update(feeds.render_feeds(project, now, views))
+        with clock.stage("api"):
+            files.update(api.render_api(project, now, views, lines))
+        with clock.stage("calendar, badges, headers"):
+            files.update(ical.render_ical(project, now, views))
+            files.update(badges.render_badges(project, now, views))
+            files.update(headers.render_headers(project))
+        with clock.stage(f"incident pages ({rendering.workers} "
+                         f"process{'es' if rendering.workers > 1 else ''})"):
+            files.update(rendering)
+    with clock.stage("sitemap"):
+        files["robots.txt"] = f"User-agent: *\nAllow: /\nSitemap: {site.base_url}sitemap.xml\n" \
+            .encode()
+        pages = [p for p in [*files, *kept] if p.endswith(".html")]
+        files["sitemap.xml"] = _sitemap(site.base_url, [p for p in pages
+                                                        if p.endswith("index.html")])
+    return Rendered(dict(sorted(files.items())), frozenset(kept), keys, len(pages),
+                    converted.used)
 
 
 def _sitemap(base_url: str, pages: list[str]) -> bytes:

@@ -2,14 +2,14 @@
 
 The site is served from memory, from the last good render; each good build is also written to
 the output folder with the same atomic writer as `build`. Only in what is served, HTML pages get
-a small script that reloads them after a rebuild and, while an edit has problems, a banner that
+a small script (a file the server serves, since the pages' Content-Security-Policy forbids inline
+script) that reloads them after a rebuild and, while an edit has problems, a banner that
 lists them. The files on disk never contain either.
 """
 
 from __future__ import annotations
 
 import html
-import json
 import mimetypes
 import os
 import secrets
@@ -132,13 +132,27 @@ def content_type(path: str) -> str:
     return mimetypes.guess_type(path)[0] or "application/octet-stream"
 
 
-# Polls the version endpoint and reloads when it changes; a stopped server is retried.
-RELOAD_SCRIPT = (
-    '<script id="statusgen-reload">(function(v){function poll(){fetch("' + VERSION_PATH + '",'
-    '{cache:"no-store"}).then(function(r){return r.ok?r.text():v}).then(function(t){'
-    'if(t!==v){location.reload()}else{setTimeout(poll,1000)}},function(){setTimeout(poll,2000)'
-    '})}setTimeout(poll,1000)})(%s);</script>'
-)
+# The served pages forbid inline script (their Content-Security-Policy allows scripts from
+# the site's own origin only), so the reload script is a file that the server itself serves.
+# It polls the version endpoint and reloads when the version differs from the one the page
+# was served with (its data-version); a stopped server is retried.
+RELOAD_PATH = "/__statusgen/reload.js"
+RELOAD_SCRIPT = b"""\
+(function () {
+  var me = document.currentScript;
+  var version = me.getAttribute("data-version"), url = me.getAttribute("data-poll");
+  function poll() {
+    fetch(url, {cache: "no-store"})
+      .then(function (r) { return r.ok ? r.text() : version; })
+      .then(function (t) {
+        if (t !== version) { location.reload(); } else { setTimeout(poll, 1000); }
+      }, function () { setTimeout(poll, 2000); });
+  }
+  setTimeout(poll, 1000);
+})();
+"""
+RELOAD_TAG = ('<script id="statusgen-reload" src="{src}" data-poll="{poll}" '
+              'data-version="{version}"></script>')
 
 BANNER_STYLE = (
     "position:fixed;top:0;left:0;right:0;z-index:2147483647;max-height:50vh;overflow:auto;"
@@ -150,7 +164,8 @@ BANNER_STYLE = (
 def inject(page: bytes, version: str, problems: tuple[str, ...]) -> bytes:
     """An HTML page as served: the reload script and, if the latest edit has problems, a
     banner listing them, both just before `</body>`."""
-    extra = RELOAD_SCRIPT % json.dumps(version)
+    extra = RELOAD_TAG.format(src=RELOAD_PATH, poll=VERSION_PATH,
+                              version=html.escape(version, quote=True))
     if problems:
         count = len(problems)
         lines = "\n".join(html.escape(line, quote=False) for line in problems)
@@ -174,6 +189,8 @@ def respond(snapshot: Snapshot, url_path: str) -> Response:
     """The answer to a GET of `url_path` (already unquoted, no query)."""
     if url_path == VERSION_PATH:
         return Response(200, snapshot.version.encode())
+    if url_path == RELOAD_PATH:
+        return Response(200, RELOAD_SCRIPT, CONTENT_TYPES[".js"])
     prefix, files = snapshot.prefix, snapshot.files
     if not url_path.startswith(prefix):
         if prefix.startswith(url_path.rstrip("/") + "/"):  # "/" or "/shop" for "/shop/"

@@ -1,10 +1,42 @@
-"""Stage 5, write: put a rendered site on disk all at once, or not at all."""
+"""Stage 5, write: put a rendered site on disk all at once, or not at all.
+
+The site is written into a fresh sibling folder, `.site.new-<pid>`, which then takes the place
+of `site` in one step. On Linux and macOS the two folders are exchanged by one system call
+(`renameat2` with RENAME_EXCHANGE, `renamex_np` with RENAME_SWAP), so at every instant `site`
+is a complete folder, the old site or the new one, even if the build is killed with SIGKILL;
+the old site, now under the temporary name, is then deleted. Where the system cannot exchange
+(another OS, or a file system without the call), the old folder is renamed aside and the new
+one into place: a build killed between those two renames leaves no `site` for that moment, and
+the next build or `serve` puts the old site back before anything else.
+
+`site` stays a plain folder, not a link to a versioned one: `cp -r`, `rsync`, `tar`, `aws s3
+sync`, GitHub's upload-pages-artifact and the hosts' own build steps all see ordinary files,
+and `git status` shows nothing new. Writers to one output folder take a lock on its parent
+folder, so two builds (or a build and `serve`) never tread on each other's temporary folders,
+and whatever such a folder a killed build left behind is removed by the next.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import fcntl
+import functools
 import os
+import re
 import shutil
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path, PurePosixPath
+
+from .load import CONFIG_NAME
+
+# A previous build is recognised by this file, so that a build never replaces a folder of
+# someone else's files (`--out ~/Documents`, `--out .git`).
+SITE_MARK = "api/v2/summary.json"
+# Folders of the project that a build reads: the site must never take their place.
+_INPUTS = ("incidents", "themes", ".git", CONFIG_NAME)
 
 
 class OutputError(Exception):
@@ -12,40 +44,164 @@ class OutputError(Exception):
 
 
 def check_output_folder(out: Path, project_root: Path) -> None:
-    """Refuse an output folder whose replacement would destroy the project or the system."""
+    """Refuse an output folder whose replacement would destroy the project, the system or
+    files that are not a site statusgen built."""
     out, root = out.resolve(), project_root.resolve()
     if out == Path(out.anchor):
         raise OutputError(f"refusing to write the site to {out}: choose a folder such as site/")
     if out == root or out in root.parents:
         raise OutputError(f"refusing to write the site to {out}: it would replace the project "
                           "itself; choose a folder inside it such as site/")
+    for name in _INPUTS:
+        inner = root / name
+        if out == inner or inner in out.parents:
+            raise OutputError(f"refusing to write the site to {out}: it would replace or sit "
+                              f"inside the project's {name}; choose a folder such as site/")
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out} exists and is not a folder")
+    if out.is_dir() and not (out / SITE_MARK).is_file() and any(out.iterdir()):
+        raise OutputError(f"refusing to replace {out}: it holds files but is not a site that "
+                          f"statusgen built (it has no {SITE_MARK}); empty or remove it, or "
+                          "choose another folder")
 
 
-def write_site(files: dict[str, bytes], out: Path) -> None:
+def write_site(files: dict[str, bytes], out: Path, unchanged: Iterable[str] = ()) -> None:
     """Write `files` into a fresh sibling folder, then swap it in place of `out`, so a failure
-    at any point leaves the previous site as it was."""
-    for name in files:
+    or a kill at any point leaves the previous site as it was, or the new one complete.
+
+    `unchanged` names files of the current site to keep as they are: they are hard-linked
+    into the new folder (no data is copied, and they keep their inode and time), so a build
+    that changed a few pages writes only those and is still swapped in whole. Files are never
+    changed in place afterwards, so the old and the new folder can share them."""
+    kept = list(unchanged)
+    for name in [*files, *kept]:
         parts = PurePosixPath(name).parts
         if not parts or PurePosixPath(name).is_absolute() or ".." in parts:
             raise OutputError(f"refusing to write outside the site: {name!r}")
-    parent = out.resolve().parent
-    tmp = parent / f".{out.name}.new-{os.getpid()}"
-    old = parent / f".{out.name}.old-{os.getpid()}"
+    target = out.resolve()  # where `out` is a link, the folder it leads to is replaced
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(tmp, ignore_errors=True)
-        for name, data in files.items():
-            path = tmp / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        if out.exists():
-            out.rename(old)
-        tmp.rename(out)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with _writers_lock(target.parent):
+            recover(target)
+            new = target.parent / f".{target.name}.new-{os.getpid()}"
+            try:
+                _write_tree(new, files)
+                _link_tree(target, new, kept)
+                _swap(new, target)
+            finally:  # the unfinished new site, or the old one after an exchange
+                shutil.rmtree(new, ignore_errors=True)
     except OSError as err:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old.exists() and not out.exists():
-            old.rename(out)
-        raise OutputError(f"cannot write the site to {out}: {err.strerror or err}") from None
-    shutil.rmtree(old, ignore_errors=True)
+        raise OutputError(f"cannot write the site to {out}: {err.strerror or err}; the "
+                          "previous site is unchanged") from None
+
+
+def recover(target: Path) -> None:
+    """Tidy what a killed build left beside `target`: the old site goes back in place if the
+    kill came between the two renames of the fallback swap, and the rest is removed. Only to
+    be called under the writers' lock, when no other build is half-way."""
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.(new|old)-\d+")
+    for path in sorted(target.parent.iterdir()):
+        found = pattern.fullmatch(path.name)
+        if found is None:
+            continue
+        if found[1] == "old" and not target.exists() and not target.is_symlink():
+            path.rename(target)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
+def _writers_lock(parent: Path) -> Iterator[None]:
+    """An exclusive advisory lock on the output's parent folder (no lock file to litter the
+    project); nothing is locked where the file system has no locks."""
+    handle = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        with suppress(OSError):
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)
+
+
+def _write_tree(folder: Path, files: dict[str, bytes]) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir()
+    made = {folder}
+    for name, data in files.items():
+        path = folder / name
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        path.write_bytes(data)
+
+
+def _link_tree(old: Path, new: Path, names: list[str]) -> None:
+    """Hard-link each of `names` from the folder `old` into `new` (a copy where the file
+    system has no hard links)."""
+    made = {new}
+    for name in names:
+        path = new / name
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        try:
+            os.link(old / name, path)
+        except OSError as err:
+            if err.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP):
+                raise
+            shutil.copy2(old / name, path)
+
+
+def _swap(new: Path, target: Path) -> None:
+    """Put the folder `new` in place of `target`; afterwards `new` holds the old site, if
+    any is left."""
+    if not target.exists() and not target.is_symlink():
+        new.rename(target)
+    elif not _exchange(new, target):
+        old = target.parent / f".{target.name}.old-{os.getpid()}"
+        target.rename(old)
+        try:
+            new.rename(target)
+        except OSError:
+            old.rename(target)
+            raise
+        old.rename(new)
+
+
+AT_FDCWD = -100  # Linux: paths relative to the working folder
+RENAME_EXCHANGE = 2  # Linux <linux/fs.h>
+RENAME_SWAP = 2  # macOS <stdio.h>
+
+
+@functools.cache
+def _exchange_call() -> Callable[[bytes, bytes], int] | None:
+    """The C library's atomic exchange of two paths, where there is one."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+    except OSError:  # pragma: no cover - no C library to ask
+        return None
+    if sys.platform.startswith("linux") and hasattr(libc, "renameat2"):  # glibc 2.28 and later
+        renameat2 = libc.renameat2
+        renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p,
+                              ctypes.c_uint]
+        renameat2.restype = ctypes.c_int
+        return lambda a, b: int(renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE))
+    if sys.platform == "darwin" and hasattr(libc, "renamex_np"):  # pragma: no cover - macOS
+        renamex_np = libc.renamex_np
+        renamex_np.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_uint]
+        renamex_np.restype = ctypes.c_int
+        return lambda a, b: int(renamex_np(a, b, RENAME_SWAP))
+    return None  # pragma: no cover - other systems: the two-rename fallback
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap the names of `a` and `b` in one step; False where the system cannot."""
+    call = _exchange_call()
+    if call is None:
+        return False
+    if call(os.fsencode(a), os.fsencode(b)) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False  # e.g. a file system that cannot exchange: fall back on two renames
+    raise OSError(code, os.strerror(code), str(b))

@@ -1,13 +1,19 @@
-"""The built demo in a real browser: Debian's Chromium driven by Playwright, served on loopback."""
+"""The built demo in a real browser: Debian's Chromium driven by Playwright, served on loopback.
+
+axe-core comes from npm (`make test` installs it into .cache/npm); set STATUSGEN_SCREENSHOTS to
+a folder to have the phone and desktop screenshots, light and dark, written there."""
 
 from __future__ import annotations
 
 import functools
+import json
+import os
 import shutil
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,9 +22,11 @@ from click.testing import CliRunner
 from statusgen.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
+DEMO_NOW = "2025-05-14T12:00:00+01:00"
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+AXE = REPO / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 
 playwright_api = pytest.importorskip("playwright.sync_api",
                                      reason="Playwright is not installed: browser tests skipped")
@@ -26,18 +34,24 @@ if not shutil.which(CHROMIUM):
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium): browser tests skipped",
                 allow_module_level=True)
 
+PAGES = {
+    "front": "",
+    "incident": "incidents/2025-04-19-click-and-collect-and-returns/",
+    "component": "components/click-and-collect/",
+    "history": "history/",
+    "month": "history/2025-04/",
+}
+PHONE = {"viewport": {"width": 393, "height": 727}, "device_scale_factor": 2, "is_mobile": True,
+         "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+
 
 class _Quiet(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         pass
 
 
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    site = tmp_path_factory.mktemp("demo") / "site"
-    result = CliRunner().invoke(main, ["build", "--project", str(REPO), "--out", str(site),
-                                       "--now", "2025-05-14T12:00:00+01:00"])
-    assert result.exit_code == 0, result.output
+def _serve(site: Path) -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0),
                                  functools.partial(_Quiet, directory=str(site)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -47,27 +61,57 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.server_close()
 
 
+def _build(project: Path, out: Path) -> None:
+    result = CliRunner().invoke(main, ["build", "--project", str(project), "--out", str(out),
+                                       "--now", DEMO_NOW])
+    assert result.exit_code == 0, result.output
+
+
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    site = tmp_path_factory.mktemp("demo") / "site"
+    _build(REPO, site)
+    yield from _serve(site)
+
+
+@pytest.fixture(scope="module")
+def example_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo in the repository's example theme (other colours and header)."""
+    project = tmp_path_factory.mktemp("example")
+    for name in ("incidents", "themes"):
+        shutil.copytree(REPO / name, project / name)
+    config = (REPO / "statusgen.yaml").read_text()
+    (project / "statusgen.yaml").write_text(config.replace("theme: default", "theme: example"))
+    _build(project, project / "site")
+    yield from _serve(project / "site")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
     with playwright_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser
         browser.close()
 
 
-PAGES = ["", "incidents/2025-04-19-click-and-collect-and-returns/", "no-such-page/"]
-
-
-@pytest.mark.parametrize("path", PAGES)
-def test_pages_load_cleanly_at_phone_width(browser, base_url: str, path: str) -> None:
-    context = browser.new_context(viewport={"width": 320, "height": 640})
-    page = context.new_page()
+def _watch(page: Any) -> tuple[list[str], list[str]]:
+    """Console errors and requests to any host but the loopback one, as they happen."""
     errors: list[str] = []
     foreign: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: foreign.append(r.url)
-            if urlsplit(r.url).hostname != "127.0.0.1" else None)
+    page.on("request", lambda r: foreign.append(r.url) if urlsplit(r.url).scheme != "data"
+            and urlsplit(r.url).hostname != "127.0.0.1" else None)
+    return errors, foreign
+
+
+@pytest.mark.parametrize("path", [*PAGES.values(), "no-such-page/"])
+@pytest.mark.parametrize("width", [320, 1920])
+def test_pages_load_cleanly_from_phone_to_wide_screen(browser: Any, base_url: str, path: str,
+                                                      width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    errors, foreign = _watch(page)
     response = page.goto(base_url + path)
     assert response is not None
     assert response.status == (404 if path.startswith("no-such") else 200)
@@ -75,13 +119,29 @@ def test_pages_load_cleanly_at_phone_width(browser, base_url: str, path: str) ->
         errors = [e for e in errors if "404" not in e]  # the page's own status
     assert errors == []
     assert foreign == []
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 320, f"horizontal scroll at 320 px: content is {width} px wide"
+    scrolls = page.evaluate("document.documentElement.scrollWidth")
+    assert scrolls <= width, f"horizontal scroll at {width} px: content is {scrolls} px wide"
+    if width == 1920 and response.ok:  # a column that stays readable, centred
+        box = page.locator("main").bounding_box()
+        assert box["width"] <= 960 and abs(box["x"] * 2 + box["width"] - width) <= 2
     context.close()
 
 
-def test_the_front_page_reads_with_javascript_off(browser, base_url: str) -> None:
-    context = browser.new_context(java_script_enabled=False)
+def test_the_front_page_asks_for_nothing_but_its_css_and_icon(browser: Any,
+                                                              base_url: str) -> None:
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(urlsplit(r.url).path)
+            if urlsplit(r.url).scheme != "data" else None)
+    page.goto(base_url, wait_until="networkidle")
+    kinds = sorted(p.rsplit(".", 1)[-1] if p != "/" else "page" for p in asked)
+    assert kinds in (["css", "page"], ["css", "page", "svg"]), asked  # the icon, if asked for
+    context.close()
+
+
+def test_the_front_page_reads_with_javascript_off(browser: Any, base_url: str) -> None:
+    context = browser.new_context(java_script_enabled=False, **PHONE)
     page = context.new_page()
     page.goto(base_url)
     assert page.locator("h1").first.inner_text().strip() == "Major System Outage"
@@ -95,7 +155,20 @@ def test_the_front_page_reads_with_javascript_off(browser, base_url: str) -> Non
     context.close()
 
 
-def test_a_day_bar_tells_its_day_on_hover_and_on_focus(browser, base_url: str) -> None:
+def test_the_first_phone_screen_says_what_is_wrong_what_works_and_when_more_comes(
+        browser: Any, base_url: str) -> None:
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(base_url)
+    fold = PHONE["viewport"]["height"]
+    for locator in (page.locator("h1"), page.locator(".card .next").first,
+                    page.locator(".card .works li").first):
+        box = locator.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= fold, locator
+    context.close()
+
+
+def test_a_day_bar_tells_its_day_on_hover_and_on_focus(browser: Any, base_url: str) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(base_url)
@@ -110,3 +183,75 @@ def test_a_day_bar_tells_its_day_on_hover_and_on_focus(browser, base_url: str) -
     bar.locator("a").first.focus()  # the keyboard reaches a day through its incident links
     assert tip.bounding_box()["width"] > 50
     context.close()
+
+
+def test_an_incident_prints_as_a_clean_notice(browser: Any, base_url: str) -> None:
+    context = browser.new_context(color_scheme="dark")
+    page = context.new_page()
+    page.goto(base_url + PAGES["incident"])
+    page.emulate_media(media="print")
+    for hidden in (".masthead nav", ".crumbs", ".lanes", ".footer .subscribe", ".skip"):
+        assert not page.locator(hidden).first.is_visible(), hidden
+    for shown in ("h1", ".what", ".lanes-table", "ol.updates"):
+        assert page.locator(shown).first.is_visible(), shown
+    colours = page.evaluate("[getComputedStyle(document.body).color,"
+                            " getComputedStyle(document.body).backgroundColor]")
+    assert colours == ["rgb(0, 0, 0)", "rgb(255, 255, 255)"]  # black on white, even in dark
+    context.close()
+
+
+def _axe(browser: Any, url: str, scheme: str) -> tuple[list[dict[str, Any]], str]:
+    if not AXE.is_file():
+        pytest.skip(f"axe-core is not installed at {AXE.relative_to(REPO)}: `make test` installs "
+                    "it with npm (npm install --prefix .cache/npm axe-core@4.14.1)")
+    # bypass_csp: the pages' Content-Security-Policy would refuse the injected script.
+    context = browser.new_context(color_scheme=scheme, reduced_motion="reduce",
+                                  bypass_csp=True, **DESKTOP)
+    page = context.new_page()
+    page.goto(url)
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']}))"
+                          ".violations.map(v => ({id: v.id, impact: v.impact,"
+                          " nodes: v.nodes.map(n => n.target.join(' '))}))")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    context.close()
+    return found, background
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", PAGES)
+def test_axe_finds_no_violations(browser: Any, base_url: str, name: str, scheme: str) -> None:
+    violations, background = _axe(browser, base_url + PAGES[name], scheme)
+    assert violations == [], json.dumps(violations, indent=1)
+    assert background == ("rgb(255, 255, 255)" if scheme == "light" else "rgb(18, 18, 18)")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_axe_finds_no_violations_in_the_example_theme(browser: Any, example_url: str,
+                                                      scheme: str) -> None:
+    violations, _ = _axe(browser, example_url, scheme)
+    assert violations == [], json.dumps(violations, indent=1)
+
+
+def test_screenshots_for_review(browser: Any, base_url: str) -> None:
+    folder = os.environ.get("STATUSGEN_SCREENSHOTS")
+    if not folder:
+        pytest.skip("set STATUSGEN_SCREENSHOTS=FOLDER to write screenshots of the demo there")
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for device, options in (("phone", PHONE), ("desktop", DESKTOP)):
+        for scheme in ("light", "dark"):
+            context = browser.new_context(color_scheme=scheme, **options)
+            page = context.new_page()
+            for name, path in PAGES.items():
+                page.goto(base_url + path)
+                target = out / f"{name}-{device}-{scheme}.png"
+                page.screenshot(path=str(target), full_page=True)
+                written.append(target)
+                if name == "front":  # what a reader sees before scrolling
+                    target = out / f"{name}-{device}-{scheme}-first-screen.png"
+                    page.screenshot(path=str(target))
+                    written.append(target)
+            context.close()
+    assert all(p.stat().st_size > 1000 for p in written)

@@ -97,7 +97,8 @@ def test_a_failed_build_leaves_the_previous_site_untouched(write_project: WriteP
     assert code == 1
     assert output.startswith(f"{project}/incidents/a.yaml:5:27: unknown component state 'broken'")
     assert snapshot(project / "site") == before
-    assert {p.name for p in project.iterdir()} == {"statusgen.yaml", "incidents", "site"}
+    assert {p.name for p in project.iterdir()} == {"statusgen.yaml", "incidents", "site",
+                                                   ".statusgen-cache"}
 
 
 @pytest.mark.parametrize("out", [".", "/"])

@@ -143,7 +143,7 @@ def test_inject_puts_script_and_escaped_banner_before_body_end() -> None:
     assert b"1 problem;" in served
     assert b"incidents/a.yaml:3:5: unknown status '&lt;script&gt;'" in served
     assert b"'<script>'" not in served
-    assert b'("v-1")' in served
+    assert b'data-version="v-1"' in served
     assert b"statusgen-problems" not in inject(page, "v-1", ())
     assert inject(b"<p>no body end</p>", "v", ()).startswith(b"<p>no body end</p><script")
 

@@ -1,0 +1,187 @@
+"""Time `statusgen build` on generated projects of 100, 1,000 and 10,000 incidents.
+
+    .venv/bin/python benchmarks/run.py                 # 3 runs per row, medians
+    .venv/bin/python benchmarks/run.py --sizes 1000 --runs 5
+
+For each size it writes a project (benchmarks/generate.py) into a fresh temporary folder and
+runs the installed `statusgen` executable as a subprocess, as a user would: clean builds (no
+output folder, no cache), then rebuilds after editing one incident's latest message (the cache
+of the build before is warm). It also builds the repository's own demo. Each row is the median
+of the runs, with:
+
+- wall: seconds from starting the process to its exit, interpreter start included;
+- CPU: user + system seconds of the build and every process it started;
+- RSS: the peak resident memory of the largest single process (ru_maxrss from wait4);
+- PSS: the peak of the whole process tree's proportional set size, sampled every 50 ms
+  (memory shared by forked workers is counted once), the real memory a build needs;
+- pages and files written.
+
+Not part of the test run: it takes minutes and its figures depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from generate import NOW, generate
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO_NOW = "2025-05-14T12:00:00+01:00"
+
+
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    cpu: float
+    rss_mb: float
+    pss_mb: float
+    pages: int
+    files: int
+
+
+def _children(pid: int) -> list[int]:
+    """Every descendant of `pid`, from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                with open(f"/proc/{entry.name}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        kids = parents.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _sample_pss(pid: int, stop: threading.Event, peak: list[int]) -> None:
+    while not stop.is_set():
+        total = sum(_pss_kb(p) for p in [pid, *_children(pid)])
+        peak[0] = max(peak[0], total)
+        stop.wait(0.05)
+
+
+def _count(out: Path) -> tuple[int, int]:
+    pages = files = 0
+    for _, _, names in os.walk(out):
+        files += len(names)
+        pages += sum(1 for n in names if n.endswith(".html"))
+    return pages, files
+
+
+def build(statusgen: str, project: Path, out: Path, now: str, *extra: str) -> Run:
+    """One `statusgen build` in a subprocess, measured."""
+    started = time.perf_counter()
+    process = subprocess.Popen([statusgen, "build", "--project", str(project), "--out",
+                                str(out), "--now", now, *extra],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    stop, peak = threading.Event(), [0]
+    sampler = threading.Thread(target=_sample_pss, args=(process.pid, stop, peak))
+    sampler.start()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    stop.set()
+    sampler.join()
+    output = process.stdout.read().decode() if process.stdout else ""
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"build failed ({process.returncode}):\n{output}")
+    pages, files = _count(out)
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, peak[0] / 1024,
+               pages, files)
+
+
+def _edit(incident: Path, n: int) -> None:
+    """Change the latest update's message of one incident: a different word each run."""
+    text = incident.read_text(encoding="utf-8").rstrip("\n")
+    incident.write_text(f"{text}\n      Edited for run {n}.\n", encoding="utf-8")
+
+
+def _median(runs: list[Run]) -> Run:
+    return Run(*(statistics.median(getattr(r, f) for r in runs) for f in
+                 ("wall", "cpu", "rss_mb", "pss_mb")),
+               runs[0].pages, runs[0].files)
+
+
+def _row(label: str, kind: str, run: Run, per: int | None) -> str:
+    per_k = f"{run.wall / per * 1000:.2f}" if per else ""
+    return (f"| {label} | {kind} | {run.wall:.2f} | {run.cpu:.2f} | {run.rss_mb:.0f} | "
+            f"{run.pss_mb:.0f} | {run.pages} | {run.files} | {per_k} |")
+
+
+def _loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--runs", type=int, default=3, help="runs per row (the median shown)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--statusgen", default=shutil.which("statusgen")
+                        or str(Path(sys.executable).parent / "statusgen"))
+    parser.add_argument("--no-demo", action="store_true", help="skip the demo's row")
+    parser.add_argument("--no-incremental", action="store_true",
+                        help="only clean builds (for a statusgen without a cache)")
+    args = parser.parse_args()
+
+    print(f"load average before: {_loadavg()}", file=sys.stderr)
+    rows = ["| incidents | build | wall s | CPU s | peak RSS MB | peak PSS MB | pages | files "
+            "| wall s per 1k |", "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    clean_flag = () if args.no_incremental else ("--clean",)
+    if not args.no_demo:
+        with tempfile.TemporaryDirectory(prefix="statusgen-bench-") as tmp:
+            runs = [build(args.statusgen, REPO, Path(tmp) / str(n) / "site", DEMO_NOW,
+                          *clean_flag) for n in range(args.runs)]
+            rows.append(_row("demo", "clean", _median(runs), None))
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory(prefix="statusgen-bench-") as tmp:
+            project = Path(tmp) / "project"
+            incidents = generate(size, args.seed, project)
+            out = project / "site"
+            clean, incremental = [], []
+            for n in range(args.runs):
+                shutil.rmtree(out, ignore_errors=True)
+                shutil.rmtree(project / ".statusgen-cache", ignore_errors=True)
+                clean.append(build(args.statusgen, project, out, NOW, *clean_flag))
+                print(f"  {size} clean: {clean[-1]}", file=sys.stderr)
+                if not args.no_incremental:
+                    _edit(incidents[len(incidents) // 2], n)
+                    incremental.append(build(args.statusgen, project, out, NOW))
+                    print(f"  {size} incremental: {incremental[-1]}", file=sys.stderr)
+            rows.append(_row(f"{size:,}", "clean", _median(clean), size))
+            if incremental:
+                rows.append(_row(f"{size:,}", "one incident edited", _median(incremental),
+                                 None))
+    print(f"load average after: {_loadavg()}", file=sys.stderr)
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,484 @@
+"""The build cache: what the last build read and wrote, so that the next redoes only what an
+edit can change, and its output is byte for byte what a clean build would write.
+
+It lives in `.statusgen-cache/<output name>/` beside the output folder (for the default
+`site/`, in the project) and holds two records:
+
+- **read**: for each incident file, the state `lstat` gave (inode, size, time, mode), a digest
+  of its content and the `Incident` parsed from it. A file whose state is unchanged is not read
+  again; one whose content digest is unchanged is not parsed again. The record is valid for
+  one statusgen (its code and libraries), one `statusgen.yaml` and one `themes/` tree: any
+  change to those, or a file that is not a plain file (a link), reads the whole project anew.
+- **written**: the output folder as the last build left it: its inode, every file's size,
+  time, inode and content digest, every folder's time, and the key each page was rendered
+  from (render.Memo). If the folder is exactly so, pages whose keys are unchanged are not
+  rendered, only changed files are written (each through a temporary file renamed into
+  place), and files no longer in the site are removed. Anything else is a clean build.
+
+The records are signed with a key kept outside the project (`$XDG_CACHE_HOME/statusgen/key`,
+made on first use), and a record whose signature does not match is ignored: a cache folder
+planted in a pull request cannot pass off unchecked incidents or run code when unpickled.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import hmac
+import importlib.metadata
+import os
+import pickle
+import secrets
+import sys
+import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from .errors import ProjectError
+from .load import (
+    CONFIG_NAME,
+    INCIDENT_SUFFIXES,
+    LoadedProject,
+    Source,
+    load_file,
+    load_project,
+    lock_incidents,
+    outside_link,
+)
+from .parse import parse_project
+from .project import Incident, Project
+from .render import Memo, Rendered, Theme
+from .write import OutputError
+
+CACHE_FOLDER = ".statusgen-cache"
+SHARDS = 16  # the read record is split by file name, so an edit rewrites a sixteenth of it
+RACY_NS = 2_000_000_000  # a file changed this close to a scan may change again unseen
+_LIBRARIES = ("jinja2", "markdown", "markupsafe", "nh3", "icalendar", "pyyaml")
+
+_WRITTEN = hashlib.sha256(b"written").hexdigest()  # the written record's key: salt inside
+
+FileState = tuple[int, int, int, int]  # inode, size, modification time (ns), mode
+Entry = tuple[FileState, str, Incident]  # an incident file: its state, digest and incident
+
+
+@cache
+def code_key() -> str:
+    """A digest of this statusgen (every file of the package) and the libraries it uses."""
+    digest = hashlib.sha256(sys.version.encode())
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    for name in _LIBRARIES:
+        digest.update(f"{name}={importlib.metadata.version(name)}".encode())
+    return digest.hexdigest()
+
+
+def _secret() -> bytes | None:
+    """The key that signs this user's cache records, made on first use; None where it can be
+    neither read nor made (then nothing is cached)."""
+    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(home) / "statusgen" / "key"
+    with suppress(OSError):
+        return path.read_bytes()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(secrets.token_bytes(32))
+        return path.read_bytes()
+    except OSError:
+        with suppress(OSError):  # another build made it first
+            return path.read_bytes()
+    return None
+
+
+def _state(stat: os.stat_result) -> FileState:
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_mode)
+
+
+class _Records:
+    """Signed pickles in one folder: `load` returns None for anything missing, unsigned, from
+    another key or unreadable; `save` replaces a record through a temporary file."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.secret = _secret()
+
+    def _mac(self, kind: bytes, data: bytes) -> bytes:
+        assert self.secret is not None
+        return hmac.new(self.secret, kind + b"\0" + data, "sha256").digest()
+
+    def load(self, name: str, key: str) -> Any:
+        if self.secret is None:
+            return None
+        try:
+            raw = (self.folder / name).read_bytes()
+        except OSError:
+            return None
+        mac, stored, data = raw[:32], raw[32:96], raw[96:]
+        if stored != key.encode() or not hmac.compare_digest(mac, self._mac(stored, data)):
+            return None
+        try:
+            return pickle.loads(data)
+        except Exception:  # written by this key, but unreadable (a half-written disk?)
+            return None
+
+    def save(self, name: str, key: str, value: Any) -> None:
+        if self.secret is None:
+            return
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        stored = key.encode()
+        assert len(stored) == 64
+        self.folder.mkdir(parents=True, exist_ok=True)
+        tmp = self.folder / f".{name}.new-{os.getpid()}"
+        tmp.write_bytes(self._mac(stored, data) + stored + data)
+        tmp.replace(self.folder / name)
+
+    def remove(self, name: str) -> None:
+        with suppress(OSError):
+            (self.folder / name).unlink()
+
+
+@dataclass
+class _Scan:
+    """What the project's files look like now, before anything is read."""
+
+    key: str  # code, statusgen.yaml and the themes/ tree: the read record is for these
+    files: dict[str, FileState]  # incidents/<name> -> its state, for plain files only
+    simple: bool  # no links and no odd entries: the record may stand in for reading
+    started: int  # time.time_ns() when the scan began
+
+
+def _scan(root: Path) -> _Scan:
+    started = time.time_ns()
+    digest = hashlib.sha256(code_key().encode())
+    simple = True
+    config = root / CONFIG_NAME
+    try:
+        simple &= not config.is_symlink()
+        digest.update(config.read_bytes())
+    except OSError:
+        simple = False
+    themes = root / "themes"
+    simple &= not themes.is_symlink()
+    for folder, dirs, names in sorted(os.walk(themes)):
+        dirs.sort()
+        for name in [*dirs, *sorted(names)]:
+            stat = os.lstat(os.path.join(folder, name))
+            simple &= not os.path.islink(os.path.join(folder, name))
+            digest.update(f"{folder}/{name}:{_state(stat)}\n".encode())
+    files: dict[str, FileState] = {}
+    incidents = root / "incidents"
+    simple &= not incidents.is_symlink()
+    with suppress(FileNotFoundError), os.scandir(incidents) as entries:
+        for entry in entries:
+            if PurePosixPath(entry.name).suffix in INCIDENT_SUFFIXES:
+                stat = entry.stat(follow_symlinks=False)
+                if entry.is_file(follow_symlinks=False):
+                    files[entry.name] = _state(stat)
+                else:
+                    simple = False
+    stems = [PurePosixPath(name).stem for name in files]
+    simple &= len(set(stems)) == len(stems)  # x.yaml and x.yml: leave it to parse to say
+    return _Scan(digest.hexdigest(), files, simple, started)
+
+
+def _shown(root: Path, relative: str) -> str:
+    """A path as load.load_project shows it in messages."""
+    return relative if root == Path(".") else str(root / relative)
+
+
+def _read_incident(root: Path, name: str) -> tuple[Source | None, list[Any], str]:
+    """One file of incidents/ as load.load_project reads it, and its content digest ("" when it
+    changed while being read)."""
+    path = root / "incidents" / name
+    shown = _shown(root, f"incidents/{name}")
+    why = outside_link(path, root.resolve())
+    if why is not None:
+        return None, [why], ""
+    try:
+        before = _state(path.lstat())
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None, ["unreadable"], ""
+    data, problems = load_file(path, shown)
+    with suppress(OSError):
+        if _state(path.lstat()) == before:
+            return Source(shown, path.stem, data), list(problems), digest
+    return Source(shown, path.stem, data), list(problems), ""
+
+
+@dataclass
+class BuildCache:
+    """The cache of one output folder; `clean` ignores what it holds (and replaces it)."""
+
+    out: Path
+    clean: bool = False
+    sources: dict[str, str] = field(default_factory=dict)  # incident id -> content digest
+    notes: list[str] = field(default_factory=list)  # what it did, for `build --profile`
+    _read: dict[str, Entry] = field(default_factory=dict)
+    _read_key: str = ""
+    _read_changed: set[int] = field(default_factory=set)  # shards to save
+    _written: dict[str, Any] | None = None  # the output folder, when it is as recorded
+    _salt: str = ""
+
+    def __post_init__(self) -> None:
+        # beside `out` as given: where `out` is a link to a web server's folder, not there
+        target = Path(os.path.abspath(self.out))
+        self.records = _Records(target.parent / CACHE_FOLDER / target.name)
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def read_project(self, root: Path) -> Project:
+        """The project, as build.read_project gives it (the same Project, or the same
+        ProjectError), parsing only the incident files that changed since the last build."""
+        with suppress(OSError):  # made first, so the output's parent holds the same folders
+            self.records.folder.mkdir(parents=True, exist_ok=True)  # throughout the build
+        with lock_incidents(root):
+            scan = _scan(root)
+            self._read_key = scan.key
+            old: dict[str, Entry] = {}
+            if not self.clean and scan.simple:
+                for shard in range(SHARDS):
+                    found = self.records.load(f"read-{shard}", scan.key)
+                    if found is None:
+                        old = {}
+                        break
+                    old.update(found)
+            project = self._read_changed_files(root, scan, old) if old else None
+            if project is None:
+                project = self._read_everything(root, scan)
+        return project
+
+    def _read_changed_files(self, root: Path, scan: _Scan,
+                            old: dict[str, Entry]) -> Project | None:
+        """The project from the record and the files that changed; None when a changed file
+        has problems (reading everything then reports all of them) or the scan is odd."""
+        changed = {name for name, state in scan.files.items()
+                   if name not in old or old[name][0] != state
+                   or state[2] >= scan.started - RACY_NS}
+        entries = {name: old[name] for name in scan.files.keys() - changed}
+        sources: list[Source] = []
+        digests: dict[str, str] = {}  # of the files parsed now ("" when not to be recorded)
+        for name in sorted(changed):
+            source, problems, digest = _read_incident(root, name)
+            if source is None or problems:
+                return None
+            if name in old and old[name][1] == digest:  # touched, not changed
+                entries[name] = (scan.files[name], digest, old[name][2])
+            else:
+                sources.append(source)
+                digests[source.stem] = digest
+        config, problems = load_file(root / CONFIG_NAME, _shown(root, CONFIG_NAME))
+        themes = frozenset(p.name for p in (root / "themes").iterdir() if p.is_dir()) \
+            if (root / "themes").is_dir() else frozenset()
+        try:
+            parsed = parse_project(LoadedProject(Source(_shown(root, CONFIG_NAME), "statusgen",
+                                                        config), tuple(sources), themes,
+                                                 tuple(problems)))
+        except ProjectError:
+            return None
+        names = {PurePosixPath(n).stem: n for n in changed}
+        for incident in parsed.incidents:
+            name = names[incident.id]
+            if digests[incident.id]:
+                entries[name] = (scan.files[name], digests[incident.id], incident)
+            else:  # it changed again while being read: use it, but do not record it
+                self.sources[incident.id] = f"unrecorded:{secrets.token_hex(8)}"
+        incidents = [*(incident for _, _, incident in entries.values()),
+                     *(i for i in parsed.incidents if not digests[i.id])]
+        for name, (_, digest, _) in entries.items():
+            self.sources[PurePosixPath(name).stem] = digest
+        self._remember(old, entries)
+        self.notes.append(f"{len(sources)} of {len(scan.files)} incident files parsed, "
+                          "the rest from the cache")
+        return Project(parsed.site, parsed.groups, parsed.components,
+                       tuple(sorted(incidents, key=lambda i: i.id)))
+
+    def _read_everything(self, root: Path, scan: _Scan) -> Project:
+        project = parse_project(load_project(root, lock=False))  # raises ProjectError
+        by_id = {i.id: i for i in project.incidents}
+        entries: dict[str, Entry] = {}
+        for name, state in scan.files.items():
+            stem = PurePosixPath(name).stem
+            path = root / "incidents" / name
+            try:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+                unchanged = _state(path.lstat()) == state  # as when the scan saw it
+            except OSError:
+                unchanged = False
+            if unchanged and scan.simple and stem in by_id:
+                entries[name] = (state, digest, by_id[stem])
+                self.sources[stem] = digest
+        for stem in by_id.keys() - self.sources.keys():
+            self.sources[stem] = f"unrecorded:{secrets.token_hex(8)}"
+        self._remember({}, entries)
+        self.notes.append(f"all {len(scan.files)} incident files parsed")
+        return project
+
+    def _remember(self, old: dict[str, Entry], entries: dict[str, Entry]) -> None:
+        self._read = entries
+        for name in old.keys() ^ entries.keys():
+            self._read_changed.add(_shard(name))
+        for name, entry in entries.items():
+            if name in old and old[name][:2] == entry[:2]:
+                continue
+            self._read_changed.add(_shard(name))
+        if not old:
+            self._read_changed = set(range(SHARDS))
+
+    # --- rendering and writing -------------------------------------------------------------
+
+    def memo(self, theme: Theme) -> Memo:
+        """What render needs to leave unchanged pages as they are on disk."""
+        self._salt = hashlib.sha256(f"{code_key()}:{theme.fingerprint()}".encode()).hexdigest()
+        previous: dict[str, str] = {}
+        html: dict[str, str] = {}
+        if not self.clean:
+            written = self.records.load("written", _WRITTEN)
+            if written is not None and self._intact(written, files=True):
+                self._written = written
+                if written["salt"] == self._salt:  # else every page is made anew
+                    previous = written["keys"]
+            html = self.records.load("html", code_key()) or {}
+        return Memo(self._salt, self.sources, previous, html)
+
+    def _intact(self, written: dict[str, Any], files: bool) -> bool:
+        """Whether the output folder is as the last build left it: the same folder, no file
+        added or removed in any of its folders and (with `files`) no file changed."""
+        out = os.path.abspath(self.out)
+        try:
+            if os.stat(out).st_ino != written["inode"]:
+                return False
+            for path, mtime in written["folders"].items():
+                if os.stat(f"{out}/{path}").st_mtime_ns != mtime:
+                    return False
+            if files:
+                for path, (state, _) in written["files"].items():
+                    if _state(os.stat(f"{out}/{path}")) != state:
+                        return False
+        except OSError:
+            return False
+        return True
+
+    def update_in_place(self, rendered: Rendered) -> bool:
+        """Write what changed into the output folder, if the last build left it as recorded
+        (and no other build has written it since `memo` looked); False if it did not: then
+        write it all with write.write_site (render the kept pages too) and `record` it."""
+        if self._written is None:
+            return False
+        with _writers_lock(self.out.resolve().parent):
+            if not self._intact(self._written, files=False):
+                self._written = None
+                return False
+            self._update_in_place(rendered)
+        return True
+
+    def record(self, rendered: Rendered) -> None:
+        """Note the output folder that write.write_site has just written, for the next build."""
+        with _writers_lock(self.out.resolve().parent):
+            self._record(rendered, {}, set(rendered.files))
+
+    def _update_in_place(self, rendered: Rendered) -> None:
+        assert self._written is not None
+        files = self._written["files"]
+        changed = {path: data for path, data in rendered.files.items()
+                   if path not in files or files[path][1] != _file_digest(data)}
+        gone = files.keys() - rendered.files.keys() - rendered.kept
+        for path in [*changed, *gone]:
+            parts = PurePosixPath(path).parts
+            if not parts or PurePosixPath(path).is_absolute() or ".." in parts:
+                raise OutputError(f"refusing to write outside the site: {path!r}")
+        out = self.out.resolve()
+        suffix = f".new-{os.getpid()}"
+        written: list[Path] = []
+        try:  # first every new file beside its place: a failure here changes nothing
+            for path, data in changed.items():
+                target = out / path
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(f".{target.name}{suffix}")
+                written.append(tmp)
+                tmp.write_bytes(data)
+        except OSError as err:
+            for tmp in written:
+                with suppress(OSError):
+                    tmp.unlink()
+            raise OutputError(f"cannot write the site to {self.out}: {err.strerror or err}; "
+                              "the previous site is unchanged") from None
+        self.records.remove("written")  # if this stops half-way, the next build is clean
+        try:
+            for path in changed:
+                target = out / path
+                target.with_name(f".{target.name}{suffix}").replace(target)
+            for path in sorted(gone, reverse=True):
+                (out / path).unlink()
+                with suppress(OSError):  # its folder, once empty (an incident's)
+                    (out / path).parent.rmdir()
+        except OSError as err:
+            raise OutputError(f"cannot write the site to {self.out}: {err.strerror or err}; "
+                              "the next build will write it anew") from None
+        self.notes.append(f"{len(changed)} files written, {len(gone)} removed, "
+                          f"{len(rendered.kept)} pages kept as they were")
+        self._record(rendered, files, set(changed))
+
+    def _record(self, rendered: Rendered, before: dict[str, Any], fresh: set[str]) -> None:
+        """Note the output folder as it now is, for the next build."""
+        out = os.path.abspath(self.out)
+        files: dict[str, Any] = {}
+        try:
+            for path in [*rendered.files, *rendered.kept]:
+                if path in fresh or path not in before:
+                    data = rendered.files[path]
+                    files[path] = (_state(os.stat(f"{out}/{path}")), _file_digest(data))
+                else:
+                    files[path] = before[path]
+            folders = {"."}
+            for path in files:
+                while (path := path.rpartition("/")[0]) and path not in folders:
+                    folders.add(path)
+            record = {"inode": os.stat(out).st_ino, "salt": self._salt, "keys": rendered.keys,
+                      "files": files,
+                      "folders": {f: os.stat(f"{out}/{f}").st_mtime_ns for f in sorted(folders)}}
+            self.records.save("written", _WRITTEN, record)
+            if rendered.html:
+                self.records.save("html", code_key(), rendered.html)
+        except OSError as err:
+            self.notes.append(f"could not record the output folder: {err}")
+
+    def save(self) -> None:
+        """Keep what was read for the next build (the shards that changed)."""
+        try:
+            for shard in sorted(self._read_changed):
+                own = {name: entry for name, entry in self._read.items()
+                       if _shard(name) == shard}
+                self.records.save(f"read-{shard}", self._read_key, own)
+        except OSError as err:
+            self.notes.append(f"could not save the cache: {err}")
+
+
+def _shard(name: str) -> int:
+    return zlib.crc32(name.encode()) % SHARDS
+
+
+def _file_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@contextmanager
+def _writers_lock(parent: Path) -> Iterator[None]:
+    """The lock write.write_site takes on the output's parent folder, so that no other build
+    (or `serve`) swaps the site while it is updated in place."""
+    handle = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        with suppress(OSError):
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)
