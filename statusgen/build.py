@@ -88,8 +88,9 @@ class Build:
     def finish(self, project: Project, now: datetime) -> BuildResult:
         """Render the site as it stands at `now` and put it at `out`; raises OutputError."""
         check_output_folder(self.out, self.root)
-        theme = Theme(self.root, project.site.theme)
-        memo = self.cache.memo(theme)
+        theme = Theme(self.root, project.site.theme, self.cache.templates())
+        with self.stopwatch.stage("output check"):
+            memo = self.cache.memo(theme)
         rendered = render_changes(project, now, theme, memo, self.stopwatch, available_workers())
         with self.stopwatch.stage("write"):
             if not self.cache.update_in_place(rendered):

@@ -32,12 +32,15 @@ import secrets
 import sys
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 
 from .errors import ProjectError
 from .load import (
@@ -51,19 +54,25 @@ from .load import (
     outside_link,
 )
 from .parse import parse_project
+from .pool import Forked, available_workers
 from .project import Incident, Project
 from .render import Memo, Rendered, Theme
 from .write import OutputError
 
 CACHE_FOLDER = ".statusgen-cache"
+IN_PLACE_LIMIT = 500  # files: a build that changes more and keeps no page swaps the folder
 SHARDS = 16  # the read record is split by file name, so an edit rewrites a sixteenth of it
-RACY_NS = 2_000_000_000  # a file changed this close to a scan may change again unseen
+# A file changed this close before its content was read may have changed again since with
+# the same size and time (time stamps are coarse): it is read again, as git does.
+RACY_NS = 2_000_000_000
 _LIBRARIES = ("jinja2", "markdown", "markupsafe", "nh3", "icalendar", "pyyaml")
 
 _WRITTEN = hashlib.sha256(b"written").hexdigest()  # the written record's key: salt inside
 
 FileState = tuple[int, int, int, int]  # inode, size, modification time (ns), mode
-Entry = tuple[FileState, str, Incident]  # an incident file: its state, digest and incident
+# An incident file: its state, content digest and incident, and when (time.time_ns()) its
+# content was last read.
+Entry = tuple[FileState, str, Incident, int]
 
 
 @cache
@@ -150,7 +159,7 @@ class _Records:
 class _Scan:
     """What the project's files look like now, before anything is read."""
 
-    key: str  # code, statusgen.yaml and the themes/ tree: the read record is for these
+    key: str  # code, statusgen.yaml and the theme names: the read record is for these
     files: dict[str, FileState]  # incidents/<name> -> its state, for plain files only
     simple: bool  # no links and no odd entries: the record may stand in for reading
     started: int  # time.time_ns() when the scan began
@@ -168,24 +177,22 @@ def _scan(root: Path) -> _Scan:
         simple = False
     themes = root / "themes"
     simple &= not themes.is_symlink()
-    for folder, dirs, names in sorted(os.walk(themes)):
-        dirs.sort()
-        for name in [*dirs, *sorted(names)]:
-            stat = os.lstat(os.path.join(folder, name))
-            simple &= not os.path.islink(os.path.join(folder, name))
-            digest.update(f"{folder}/{name}:{_state(stat)}\n".encode())
+    for folder, dirs, names in os.walk(themes):  # parse checks the name of the theme
+        if folder == str(themes):
+            digest.update(f"{sorted(dirs)}".encode())
+        simple &= not any(os.path.islink(os.path.join(folder, n)) for n in [*dirs, *names])
     files: dict[str, FileState] = {}
     incidents = root / "incidents"
     simple &= not incidents.is_symlink()
     with suppress(FileNotFoundError), os.scandir(incidents) as entries:
         for entry in entries:
-            if PurePosixPath(entry.name).suffix in INCIDENT_SUFFIXES:
+            if os.path.splitext(entry.name)[1] in INCIDENT_SUFFIXES:
                 stat = entry.stat(follow_symlinks=False)
                 if entry.is_file(follow_symlinks=False):
                     files[entry.name] = _state(stat)
                 else:
                     simple = False
-    stems = [PurePosixPath(name).stem for name in files]
+    stems = [_stem(name) for name in files]
     simple &= len(set(stems)) == len(stems)  # x.yaml and x.yml: leave it to parse to say
     return _Scan(digest.hexdigest(), files, simple, started)
 
@@ -215,6 +222,23 @@ def _read_incident(root: Path, name: str) -> tuple[Source | None, list[Any], str
     return Source(shown, path.stem, data), list(problems), ""
 
 
+class _Templates(BytecodeCache):
+    """Templates compiled by earlier builds, kept in a signed record: Jinja compares each
+    with its source (by checksum) before using it."""
+
+    def __init__(self, known: dict[str, bytes] | None) -> None:
+        self.known = known or {}
+        self.changed = False
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        if bucket.key in self.known:
+            bucket.bytecode_from_string(self.known[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.known[bucket.key] = bucket.bytecode_to_string()
+        self.changed = True
+
+
 @dataclass
 class BuildCache:
     """The cache of one output folder; `clean` ignores what it holds (and replaces it)."""
@@ -228,6 +252,7 @@ class BuildCache:
     _read_changed: set[int] = field(default_factory=set)  # shards to save
     _written: dict[str, Any] | None = None  # the output folder, when it is as recorded
     _salt: str = ""
+    _templates: _Templates | None = None
 
     def __post_init__(self) -> None:
         # beside `out` as given: where `out` is a link to a web server's folder, not there
@@ -252,53 +277,71 @@ class BuildCache:
                         old = {}
                         break
                     old.update(found)
-            project = self._read_changed_files(root, scan, old) if old else None
+            project = self._read_changed_files(root, scan, old) if scan.simple else None
             if project is None:
                 project = self._read_everything(root, scan)
         return project
 
     def _read_changed_files(self, root: Path, scan: _Scan,
                             old: dict[str, Entry]) -> Project | None:
-        """The project from the record and the files that changed; None when a changed file
-        has problems (reading everything then reports all of them) or the scan is odd."""
-        changed = {name for name, state in scan.files.items()
-                   if name not in old or old[name][0] != state
-                   or state[2] >= scan.started - RACY_NS}
-        entries = {name: old[name] for name in scan.files.keys() - changed}
-        sources: list[Source] = []
-        digests: dict[str, str] = {}  # of the files parsed now ("" when not to be recorded)
-        for name in sorted(changed):
-            source, problems, digest = _read_incident(root, name)
-            if source is None or problems:
-                return None
-            if name in old and old[name][1] == digest:  # touched, not changed
-                entries[name] = (scan.files[name], digest, old[name][2])
-            else:
-                sources.append(source)
-                digests[source.stem] = digest
-        config, problems = load_file(root / CONFIG_NAME, _shown(root, CONFIG_NAME))
+        """The project from the record and the files that changed (all of them, without a
+        record), read and parsed in worker processes when there are many. None when a file
+        has problems: reading everything then reports all of them."""
+        changed = sorted(name for name, state in scan.files.items()
+                         if name not in old or old[name][0] != state
+                         or state[2] >= old[name][3] - RACY_NS)
+        entries = {name: old[name] for name in scan.files.keys() - set(changed)}
+        shown = _shown(root, CONFIG_NAME)
+        data, problems = load_file(root / CONFIG_NAME, shown)
+        config = Source(shown, "statusgen", data)
         themes = frozenset(p.name for p in (root / "themes").iterdir() if p.is_dir()) \
             if (root / "themes").is_dir() else frozenset()
         try:
-            parsed = parse_project(LoadedProject(Source(_shown(root, CONFIG_NAME), "statusgen",
-                                                        config), tuple(sources), themes,
-                                                 tuple(problems)))
+            parsed = parse_project(LoadedProject(config, (), themes, tuple(problems)))
         except ProjectError:
             return None
-        names = {PurePosixPath(n).stem: n for n in changed}
-        for incident in parsed.incidents:
-            name = names[incident.id]
-            if digests[incident.id]:
-                entries[name] = (scan.files[name], digests[incident.id], incident)
-            else:  # it changed again while being read: use it, but do not record it
+
+        def read(names: Sequence[str]) -> list[tuple[str, str, Incident | None]]:
+            """(name, digest, incident) of each file; the incident None where the recorded
+            one stands (the file was touched, not changed). Empty: a file has problems."""
+            found: list[tuple[str, str, Incident | None]] = []
+            sources, digests = [], {}
+            for name in names:
+                source, problems, digest = _read_incident(root, name)
+                if source is None or problems:
+                    return []
+                if digest and name in old and old[name][1] == digest:
+                    found.append((name, digest, None))
+                else:
+                    sources.append(source)
+                    digests[source.stem] = (name, digest)
+            try:
+                more = parse_project(LoadedProject(config, tuple(sources), themes, ()))
+            except ProjectError:
+                return []
+            return found + [(*digests[i.id], i) for i in more.incidents]
+
+        with Forked(read, changed, available_workers()) as reading:
+            results = list(reading)
+        if len(results) != len(changed):
+            return None
+        incidents = []
+        for name, digest, incident in results:
+            if incident is None:
+                incident = old[name][2]
+            if digest:
+                entries[name] = (scan.files[name], digest, incident, scan.started)
+            else:  # it changed while being read: use it, but do not record it
+                incidents.append(incident)
                 self.sources[incident.id] = f"unrecorded:{secrets.token_hex(8)}"
-        incidents = [*(incident for _, _, incident in entries.values()),
-                     *(i for i in parsed.incidents if not digests[i.id])]
-        for name, (_, digest, _) in entries.items():
-            self.sources[PurePosixPath(name).stem] = digest
+        incidents += [entry[2] for entry in entries.values()]
+        for name, entry in entries.items():
+            self.sources[_stem(name)] = entry[1]
         self._remember(old, entries)
-        self.notes.append(f"{len(sources)} of {len(scan.files)} incident files parsed, "
-                          "the rest from the cache")
+        parsed_now = sum(1 for *_, incident in results if incident is not None)
+        self.notes.append(f"all {len(scan.files)} incident files parsed" if not old else
+                          f"{parsed_now} of {len(scan.files)} incident files parsed, the rest "
+                          "from the cache")
         return Project(parsed.site, parsed.groups, parsed.components,
                        tuple(sorted(incidents, key=lambda i: i.id)))
 
@@ -307,7 +350,7 @@ class BuildCache:
         by_id = {i.id: i for i in project.incidents}
         entries: dict[str, Entry] = {}
         for name, state in scan.files.items():
-            stem = PurePosixPath(name).stem
+            stem = _stem(name)
             path = root / "incidents" / name
             try:
                 digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -315,7 +358,7 @@ class BuildCache:
             except OSError:
                 unchanged = False
             if unchanged and scan.simple and stem in by_id:
-                entries[name] = (state, digest, by_id[stem])
+                entries[name] = (state, digest, by_id[stem], scan.started)
                 self.sources[stem] = digest
         for stem in by_id.keys() - self.sources.keys():
             self.sources[stem] = f"unrecorded:{secrets.token_hex(8)}"
@@ -328,13 +371,20 @@ class BuildCache:
         for name in old.keys() ^ entries.keys():
             self._read_changed.add(_shard(name))
         for name, entry in entries.items():
-            if name in old and old[name][:2] == entry[:2]:
+            if name in old and (old[name][:2], old[name][3]) == (entry[:2], entry[3]):
                 continue
             self._read_changed.add(_shard(name))
         if not old:
             self._read_changed = set(range(SHARDS))
 
     # --- rendering and writing -------------------------------------------------------------
+
+    def templates(self) -> BytecodeCache:
+        """For the theme's Jinja environment: the templates compiled by the last build."""
+        if self._templates is None:
+            self._templates = _Templates(None if self.clean else
+                                         self.records.load("templates", code_key()))
+        return self._templates
 
     def memo(self, theme: Theme) -> Memo:
         """What render needs to leave unchanged pages as they are on disk."""
@@ -370,27 +420,35 @@ class BuildCache:
 
     def update_in_place(self, rendered: Rendered) -> bool:
         """Write what changed into the output folder, if the last build left it as recorded
-        (and no other build has written it since `memo` looked); False if it did not: then
-        write it all with write.write_site (render the kept pages too) and `record` it."""
+        (and no other build has written it since `memo` looked) and pages were kept or few
+        files changed; False if not: then write it all with write.write_site (render the kept
+        pages too, if the folder changed) and `record` it. A site that changes as a whole (a
+        new `now`, a new theme) is swapped in as a whole."""
         if self._written is None:
+            return False
+        files = self._written["files"]
+        digests = {path: _file_digest(data) for path, data in rendered.files.items()}
+        changed = {path: data for path, data in rendered.files.items()
+                   if path not in files or files[path][1] != digests[path]}
+        if not rendered.kept and len(changed) > IN_PLACE_LIMIT:
             return False
         with _writers_lock(self.out.resolve().parent):
             if not self._intact(self._written, files=False):
                 self._written = None
                 return False
-            self._update_in_place(rendered)
+            self._update_in_place(rendered, changed, digests)
         return True
 
     def record(self, rendered: Rendered) -> None:
         """Note the output folder that write.write_site has just written, for the next build."""
+        digests = {path: _file_digest(data) for path, data in rendered.files.items()}
         with _writers_lock(self.out.resolve().parent):
-            self._record(rendered, {}, set(rendered.files))
+            self._record(rendered, digests, {}, set(rendered.files))
 
-    def _update_in_place(self, rendered: Rendered) -> None:
+    def _update_in_place(self, rendered: Rendered, changed: dict[str, bytes],
+                         digests: dict[str, str]) -> None:
         assert self._written is not None
         files = self._written["files"]
-        changed = {path: data for path, data in rendered.files.items()
-                   if path not in files or files[path][1] != _file_digest(data)}
         gone = files.keys() - rendered.files.keys() - rendered.kept
         for path in [*changed, *gone]:
             parts = PurePosixPath(path).parts
@@ -425,18 +483,18 @@ class BuildCache:
             raise OutputError(f"cannot write the site to {self.out}: {err.strerror or err}; "
                               "the next build will write it anew") from None
         self.notes.append(f"{len(changed)} files written, {len(gone)} removed, "
-                          f"{len(rendered.kept)} pages kept as they were")
-        self._record(rendered, files, set(changed))
+                          f"{len(rendered.kept)} kept as they were")
+        self._record(rendered, digests, files, set(changed))
 
-    def _record(self, rendered: Rendered, before: dict[str, Any], fresh: set[str]) -> None:
+    def _record(self, rendered: Rendered, digests: dict[str, str], before: dict[str, Any],
+                fresh: set[str]) -> None:
         """Note the output folder as it now is, for the next build."""
         out = os.path.abspath(self.out)
         files: dict[str, Any] = {}
         try:
             for path in [*rendered.files, *rendered.kept]:
                 if path in fresh or path not in before:
-                    data = rendered.files[path]
-                    files[path] = (_state(os.stat(f"{out}/{path}")), _file_digest(data))
+                    files[path] = (_state(os.stat(f"{out}/{path}")), digests[path])
                 else:
                     files[path] = before[path]
             folders = {"."}
@@ -453,14 +511,22 @@ class BuildCache:
             self.notes.append(f"could not record the output folder: {err}")
 
     def save(self) -> None:
-        """Keep what was read for the next build (the shards that changed)."""
+        """Keep what was read for the next build (the shards that changed), and the templates
+        compiled."""
         try:
+            if self._templates is not None and self._templates.changed:
+                self.records.save("templates", code_key(), self._templates.known)
             for shard in sorted(self._read_changed):
                 own = {name: entry for name, entry in self._read.items()
                        if _shard(name) == shard}
                 self.records.save(f"read-{shard}", self._read_key, own)
         except OSError as err:
             self.notes.append(f"could not save the cache: {err}")
+
+
+def _stem(name: str) -> str:
+    """An incident's id from its file name, as Path.stem gives it."""
+    return os.path.splitext(name)[0]
 
 
 def _shard(name: str) -> int:

@@ -162,8 +162,13 @@ def feed_items(project: Project, now: datetime,
             for _, iid, number in _item_keys(published)]
 
 
-def render_feeds(project: Project, now: datetime,
-                 views: dict[str, IncidentView]) -> dict[str, bytes]:
+# Whether a feed (by path) that lists these items, (incident id, update number) newest first,
+# is already written as it would be now: then it is left out of render_feeds' files.
+Unchanged = Callable[[str, list[tuple[str, int]]], bool]
+
+
+def render_feeds(project: Project, now: datetime, views: dict[str, IncidentView],
+                 unchanged: Unchanged | None = None) -> dict[str, bytes]:
     """The site's feeds and every component's, keyed by path relative to the site root."""
     site = project.site
     published = model.published(project, now)
@@ -171,17 +176,25 @@ def render_feeds(project: Project, now: datetime,
     keys = _item_keys(published)
     made: dict[ItemKey, FeedItem] = {}
 
-    def items(keep: Callable[[str], bool] = lambda _: True) -> list[FeedItem]:
+    def newest(keep: Callable[[str], bool] = lambda _: True) -> list[ItemKey]:
         """The newest `feed_items` items of the incidents `keep` accepts."""
-        found: list[FeedItem] = []
+        found: list[ItemKey] = []
         for key in keys:
             if len(found) == site.feed_items:
                 break
             if keep(key[1]):
-                if key not in made:
-                    made[key] = _make_item(incidents[key[1]], views[key[1]], key[2], published)
-                found.append(made[key])
+                found.append(key)
         return found
+
+    def items(chosen: list[ItemKey]) -> list[FeedItem]:
+        for key in chosen:
+            if key not in made:
+                made[key] = _make_item(incidents[key[1]], views[key[1]], key[2], published)
+        return [made[key] for key in chosen]
+
+    def stands(paths: list[str], chosen: list[ItemKey]) -> bool:
+        listed = [(iid, number) for _, iid, number in chosen]
+        return unchanged is not None and all([unchanged(path, listed) for path in paths])
 
     touching: dict[str, set[str]] = {c.id: set() for c in project.components}
     for incident in published.incidents:
@@ -190,21 +203,24 @@ def render_feeds(project: Project, now: datetime,
     site_feed = _Channel("feed", xml_text(site.title), xml_text(
         site.description or f"Every update on incidents and maintenance from {site.title}."),
         site.base_url)
-    latest = items()
-    files = {
-        "feed.rss": _rss(site_feed, latest, now, project),
-        "feed.atom": _atom(site_feed, latest, now, project),
-        "feed.json": _json_feed(site_feed, latest, now, project),
-    }
+    files: dict[str, bytes] = {}
+    chosen = newest()
+    if not stands(["feed.rss", "feed.atom", "feed.json"], chosen):
+        latest = items(chosen)
+        files["feed.rss"] = _rss(site_feed, latest, now, project)
+        files["feed.atom"] = _atom(site_feed, latest, now, project)
+        files["feed.json"] = _json_feed(site_feed, latest, now, project)
     for component in project.components:
-        own = items(touching[component.id].__contains__)
+        chosen = newest(touching[component.id].__contains__)
         channel = _Channel(f"components/{component.id}/feed",
                            xml_text(f"{component.name} · {site.title}"),
                            xml_text(f"Every update on incidents and maintenance affecting "
                                     f"{component.name}, from {site.title}."),
                            f"{site.base_url}components/{component.id}/")
-        files[f"{channel.path}.rss"] = _rss(channel, own, now, project)
-        files[f"{channel.path}.atom"] = _atom(channel, own, now, project)
+        if not stands([f"{channel.path}.rss", f"{channel.path}.atom"], chosen):
+            own = items(chosen)
+            files[f"{channel.path}.rss"] = _rss(channel, own, now, project)
+            files[f"{channel.path}.atom"] = _atom(channel, own, now, project)
     return files
 
 

@@ -6,6 +6,7 @@ The model decides; this module only shapes its answers into views the templates 
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import time
 import xml.etree.ElementTree as ET
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit
 import markdown
 import nh3
 from jinja2 import (
+    BytecodeCache,
     ChoiceLoader,
     Environment,
     FileSystemLoader,
@@ -49,21 +51,57 @@ STATUS_LABELS = {
 }
 
 
+# Python-Markdown's inline patterns, by name, and characters a text must contain for each to
+# change anything: of every group, one character at least. Every piece of text goes through
+# each pattern in turn, which is most of the time Markdown takes: a converter without the
+# patterns that cannot apply to a text gives the same HTML, faster. Single characters, since
+# Markdown joins text around the raw HTML it sets aside ("!<b>[x](y)" holds an image) but never
+# makes a character up (save spaces from tabs and newlines from returns). tests/test_markdown.py
+# compares the two converters on many texts.
+_NEEDS = {
+    "backtick": ("`",), "escape": ("\\",), "autolink": ("<",), "automail": ("<",),
+    "html": ("<",), "entity": ("&",), "em_strong": ("*_",), "link": ("[",),
+    "image_link": ("!", "["), "linebreak": (" \t", "\n\r"),
+    # these only ever link to a reference defined in the text itself: "[id]: https://..."
+    "reference": ("[", "]", ":"), "short_reference": ("[", "]", ":"),
+    "image_reference": ("!", "[", "]", ":"), "short_image_ref": ("!", "[", "]", ":"),
+}
 _converters = threading.local()
+
+
+def _converter(text: str) -> markdown.Markdown:
+    """A converter for `text`, one per thread and set of patterns, reset between texts
+    (`reset()` leaves nothing of the last text behind): building one costs as much as
+    converting a message."""
+    unused = frozenset(name for name, groups in _NEEDS.items()
+                       if not all(any(c in text for c in group) for group in groups))
+    made = getattr(_converters, "made", None)
+    if made is None:
+        made = _converters.made = {}
+    if unused not in made:
+        converter = markdown.Markdown(extensions=["sane_lists"], output_format="html")
+        for name in unused:
+            converter.inlinePatterns.deregister(name, strict=False)
+        made[unused] = converter
+    return made[unused].reset()
 
 
 def markdown_html(text: str) -> Markup:
     """Markdown -> HTML with only harmless tags, attributes and URL schemes left."""
-    # One converter per thread, reset between texts: building one costs as much as converting
-    # a short message, and `reset()` leaves nothing of the last text behind.
-    converter = getattr(_converters, "markdown", None)
-    if converter is None:
-        converter = _converters.markdown = markdown.Markdown(extensions=["sane_lists"],
-                                                             output_format="html")
-    html = converter.reset().convert(text)
+    html = _converter(text).convert(text)
     # A character reference (&#x1b;) comes out of nh3 as the character itself: those no page
     # or feed can carry are dropped, as the loader refuses them written as escapes.
-    return Markup(NOT_TEXT.sub("", nh3.clean(html, link_rel="noopener noreferrer nofollow")))
+    return Markup(_without_not_text(nh3.clean(html, link_rel="noopener noreferrer nofollow")))
+
+
+# NOT_TEXT reaches into every plane of Unicode, which makes its search slow (70 µs for a
+# message); in an ASCII text, most of them, only these of its characters can be.
+_ASCII_NOT_TEXT = re.compile("[" + "".join(re.escape(chr(c)) for c in range(128)
+                                           if NOT_TEXT.match(chr(c))) + "]")
+
+
+def _without_not_text(text: str) -> str:
+    return (_ASCII_NOT_TEXT if text.isascii() else NOT_TEXT).sub("", text)
 
 
 def duration_text(delta: timedelta) -> str:
@@ -201,14 +239,15 @@ def _update_view(number: int, update: Update, names: dict[str, str],
 
 
 def incident_view(incident: Incident, project: Project, now: datetime,
-                  states: dict[str, State], converted: Converted | None = None) -> IncidentView:
-    names = {c.id: c.name for c in project.components}
-    by_id = {c.id: c for c in project.components}
+                  states: dict[str, State], converted: Converted | None = None,
+                  names: dict[str, str] | None = None) -> IncidentView:
+    names = names if names is not None else {c.id: c.name for c in project.components}
     if incident.is_maintenance:
         status = model.maintenance_status(incident, now)
     else:
         status = model.incident_status(incident) or "investigating"
-    promised = model.next_update_promised(incident) if model.is_active(incident, now) else None
+    active = model.is_active(incident, now)
+    promised = model.next_update_promised(incident) if active else None
     elapsed = model.duration(incident, now)
     ended = model.ended_at(incident, now)
     started = model.started_at(incident)
@@ -227,10 +266,9 @@ def incident_view(incident: Incident, project: Project, now: datetime,
         ended=ended,
         ongoing=started is not None and ended is None,
         duration=duration_text(elapsed) if elapsed is not None else "",
-        affected=[_component_view(by_id[cid], states) for cid in
-                  model.affected_components(incident)],
-        customer_impact=model.customer_impact(incident)
-        if model.is_active(incident, now) else None,
+        affected=[ComponentView(cid, names[cid], _descriptions(project)[cid], states[cid])
+                  for cid in model.affected_components(incident)],
+        customer_impact=model.customer_impact(incident) if active else None,
         next_update=promised,
         overdue=promised is not None and promised < now,
         # a postmortem is published once the incident is over
@@ -247,7 +285,22 @@ def incident_views(project: Project, now: datetime, states: dict[str, State],
                    converted: Converted | None = None) -> dict[str, IncidentView]:
     """Every incident's view, Markdown converted once; `project` as published at `now`."""
     converted = converted if converted is not None else Converted()
-    return {i.id: incident_view(i, project, now, states, converted) for i in project.incidents}
+    names = {c.id: c.name for c in project.components}
+    return {i.id: incident_view(i, project, now, states, converted, names)
+            for i in project.incidents}
+
+
+def _descriptions(project: Project) -> dict[str, str]:
+    found = _DESCRIPTIONS.get(id(project.components))
+    if found is None or found[0] is not project.components:
+        found = (project.components, {c.id: c.description for c in project.components})
+        _DESCRIPTIONS.clear()
+        _DESCRIPTIONS[id(project.components)] = found
+    return found[1]
+
+
+# components' descriptions, for the last list of components seen: views ask for each incident
+_DESCRIPTIONS: dict[int, tuple[tuple[Component, ...], dict[str, str]]] = {}
 
 
 def _component_view(component: Component, states: dict[str, State]) -> ComponentView:
@@ -294,7 +347,8 @@ class Theme:
     """The Jinja environment and static files of a theme: the project's `themes/<name>/`
     files override the built-in ones file by file, and `default:` reaches the built-in."""
 
-    def __init__(self, project_root: Path, name: str) -> None:
+    def __init__(self, project_root: Path, name: str,
+                 compiled: BytecodeCache | None = None) -> None:
         self.project_root = project_root
         builtin = FileSystemLoader(BUILTIN_THEME / "templates")
         loaders: list[Any] = [builtin]
@@ -313,6 +367,7 @@ class Theme:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             auto_reload=False,  # a Theme serves one build: no need to stat every template
+            bytecode_cache=compiled,  # templates compiled by an earlier build
         )
 
     def fingerprint(self) -> str:
@@ -478,9 +533,16 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
     todo = [v.id for v in ordered if not unchanged(f"{v.path}index.html", *listed([v.id]))]
 
     def incident_pages(ids: Sequence[str]) -> list[tuple[str, bytes]]:
-        return [(f"{views[i].path}index.html", render_page(
-            "incident.html", f"{views[i].path}index.html", incident=views[i],
-            timeline=history.incident_timeline(incidents[i], project, now))) for i in ids]
+        """Pages made from views of their own, which go when their page is made: the views
+        of `views` would keep every update's HTML (in each worker, for all of its pages)."""
+        own = Converted(converted.known)
+        pages = []
+        for i in ids:
+            view = incident_view(incidents[i], project, now, states, own)
+            pages.append((f"{view.path}index.html", render_page(
+                "incident.html", f"{view.path}index.html", incident=view,
+                timeline=history.incident_timeline(incidents[i], project, now))))
+        return pages
 
     env.get_template("incident.html")  # compiled once, before any worker starts
     with Forked(incident_pages, todo, workers) as rendering:
@@ -526,7 +588,8 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
             page("404.html", "404.html", root=urlsplit(site.base_url).path)
         # Machine-readable outputs: each module maps (published project, now, views) to files.
         with clock.stage("feeds"):
-            files.update(feeds.render_feeds(project, now, views))
+            files.update(feeds.render_feeds(project, now, views, (lambda path, items: unchanged(
+                path, *(f"{known[i]}#{n}" for i, n in items))) if memo else None))
         with clock.stage("api"):
             files.update(api.render_api(project, now, views, lines))
         with clock.stage("calendar, badges, headers"):
@@ -540,8 +603,9 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
         files["robots.txt"] = f"User-agent: *\nAllow: /\nSitemap: {site.base_url}sitemap.xml\n" \
             .encode()
         pages = [p for p in [*files, *kept] if p.endswith(".html")]
-        files["sitemap.xml"] = _sitemap(site.base_url, [p for p in pages
-                                                        if p.endswith("index.html")])
+        located = sorted(p for p in pages if p.endswith("index.html"))
+        if not unchanged("sitemap.xml", *located):
+            files["sitemap.xml"] = _sitemap(site.base_url, located)
     return Rendered(dict(sorted(files.items())), frozenset(kept), keys, len(pages),
                     converted.used)
 

@@ -1,0 +1,258 @@
+"""Incremental builds: after any edit, a build that uses the cache writes exactly the bytes a
+clean build writes; the cache is only ever a shortcut."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from statusgen import pool
+from statusgen.build import read_project
+from statusgen.cache import CACHE_FOLDER, BuildCache
+from statusgen.cli import main
+from statusgen.errors import ProjectError
+from statusgen.parse import parse_time
+from statusgen.render import Stopwatch, Theme, render_changes
+
+GOLDEN = Path(__file__).parent / "golden" / "project"
+NOW = "2025-04-19T10:30:00+01:00"
+LATER = "2025-04-19T16:45:00+01:00"
+
+
+def build(project: Path, out: Path, *args: str, now: str = NOW) -> str:
+    result = CliRunner().invoke(main, ["build", "--project", str(project), "--out", str(out),
+                                       "--now", now, "--profile", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    shutil.copytree(GOLDEN, root)
+    return root
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def incident(root: Path, name: str) -> Path:
+    return root / "incidents" / f"{name}.yaml"
+
+
+NEW_INCIDENT = """\
+title: Checkout errors
+updates:
+  - at: 2025-04-19 10:00
+    status: identified
+    components: {stores: partial_outage}
+    message: Card payments fail in **some** stores.
+"""
+THEME_CONFIG = "  description: A small project"
+THEMED = "  theme: mine\n  description: A small project"
+
+# Each edit, and the note that shows the incremental build read through the cache.
+EDITS: dict[str, tuple[Callable[[Path], None], str]] = {
+    "an update's message": (lambda root: edit(
+        incident(root, "2025-04-19-app-down"), "The app does not open.",
+        "The app does not open on *any* phone."), "1 of 5 incident files parsed"),
+    "an old incident's message": (lambda root: edit(
+        incident(root, "2025-03-29-website-slow"), "loading slowly", "loading very slowly"),
+        "1 of 5 incident files parsed"),
+    "a component's state": (lambda root: edit(
+        incident(root, "2025-04-19-app-down"), "app: major_outage", "app: degraded_performance"),
+        "1 of 5 incident files parsed"),
+    "an incident resolved": (lambda root: incident(root, "2025-04-19-app-down").write_text(
+        incident(root, "2025-04-19-app-down").read_text() + "  - at: 2025-04-19 10:20\n"
+        "    status: resolved\n    message: All fixed.\n"), "1 of 5 incident files parsed"),
+    "an incident added": (lambda root: incident(root, "2025-04-19-checkout").write_text(
+        NEW_INCIDENT), "1 of 6 incident files parsed"),
+    "a file touched, not changed": (lambda root: incident(root, "2025-04-18-notice").write_bytes(
+        incident(root, "2025-04-18-notice").read_bytes()), "0 of 5 incident files parsed"),
+    "an incident deleted": (lambda root: incident(root, "2025-04-18-notice").unlink(),
+                            "0 of 4 incident files parsed"),
+    "the site's title": (lambda root: edit(root / "statusgen.yaml", "Golden Status",
+                                           "Golden & Silver Status"), "all 5"),
+    "a component's name": (lambda root: edit(root / "statusgen.yaml", "name: App",
+                                             "name: Mobile app"), "all 5"),
+    "the time zone": (lambda root: edit(root / "statusgen.yaml", "Europe/London",
+                                        "Europe/Paris"), "all 5"),
+}
+
+
+@pytest.mark.parametrize("change", EDITS)
+def test_an_incremental_build_equals_a_clean_build(project: Path, tmp_path: Path,
+                                                   change: str) -> None:
+    apply, note = EDITS[change]
+    site = tmp_path / "site"
+    first = build(project, site)
+    assert "all 5 incident files parsed" in first
+    apply(project)
+    again = build(project, site)
+    assert note in again, again
+    build(project, tmp_path / "clean", "--clean")
+    assert snapshot(site) == snapshot(tmp_path / "clean")
+
+
+def test_edits_in_a_row_each_equal_a_clean_build(project: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build(project, site)
+    for n, (apply, _) in enumerate(EDITS.values()):
+        apply(project)
+        build(project, site)
+        build(project, tmp_path / f"clean-{n}", "--clean")
+        assert snapshot(site) == snapshot(tmp_path / f"clean-{n}"), n
+
+
+def test_a_new_now_equals_a_clean_build(project: Path, tmp_path: Path) -> None:
+    build(project, tmp_path / "site")
+    output = build(project, tmp_path / "site", now=LATER)
+    assert "0 of 5 incident files parsed" in output
+    build(project, tmp_path / "clean", "--clean", now=LATER)
+    assert snapshot(tmp_path / "site") == snapshot(tmp_path / "clean")
+
+
+THEME_EDITS: dict[str, Callable[[Path], None]] = {
+    "a template overridden": lambda theme: (theme / "templates" / "404.html").write_text(
+        '{% extends "default:404.html" %}{% block title %}Lost{% endblock %}'),
+    "an overriding template changed": lambda theme: edit(
+        theme / "templates" / "incident.html", "Updates below", "Every update below"),
+    "an override removed": lambda theme: (theme / "templates" / "incident.html").unlink(),
+    "a static file changed": lambda theme: (theme / "static" / "extra.css").write_text(
+        "p { margin: 0 }\n"),
+    "a static file added": lambda theme: (theme / "static" / "more.css").write_text("a {}\n"),
+}
+
+
+@pytest.mark.parametrize("change", THEME_EDITS)
+def test_a_theme_edit_equals_a_clean_build(project: Path, tmp_path: Path, change: str) -> None:
+    edit(project / "statusgen.yaml", THEME_CONFIG, THEMED)
+    theme = project / "themes" / "mine"
+    (theme / "templates").mkdir(parents=True)
+    (theme / "static").mkdir()
+    (theme / "templates" / "incident.html").write_text(
+        '{% extends "default:incident.html" %}{% block main %}<p>Updates below</p>'
+        "{{ super() }}{% endblock %}")
+    (theme / "static" / "extra.css").write_text("p { margin: 1em }\n")
+    site = tmp_path / "site"
+    build(project, site)
+    THEME_EDITS[change](theme)
+    build(project, site)
+    build(project, tmp_path / "clean", "--clean")
+    assert snapshot(site) == snapshot(tmp_path / "clean")
+
+
+@pytest.mark.parametrize("tamper", ["changed", "deleted", "added"])
+def test_an_output_folder_changed_by_hand_is_built_anew(project: Path, tmp_path: Path,
+                                                         tamper: str) -> None:
+    site = tmp_path / "site"
+    build(project, site)
+    clean = snapshot(site)
+    page = site / "incidents" / "2025-04-18-notice" / "index.html"
+    if tamper == "changed":
+        page.write_bytes(page.read_bytes().replace(b"<h1", b"<h1 class=x"))
+    elif tamper == "deleted":
+        page.unlink()
+    else:
+        (site / "incidents" / "stray.html").write_text("not ours")
+    build(project, site)
+    assert snapshot(site) == clean
+
+
+def test_clean_ignores_the_cache(project: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build(project, site)
+    assert "0 of 5 incident files parsed" in build(project, site)
+    output = build(project, site, "--clean")
+    assert "all 5 incident files parsed" in output and "kept" not in output
+    assert snapshot(site) == snapshot(tmp_path / "site")
+
+
+def test_records_that_are_not_ours_are_ignored(project: Path, tmp_path: Path) -> None:
+    """A cache folder planted in a pull request must not pass off incidents or pages: a record
+    is used only if signed with this user's key."""
+    site = tmp_path / "site"
+    build(project, site)
+    clean = snapshot(site)
+    records = sorted((tmp_path / CACHE_FOLDER / "site").iterdir())
+    assert records
+    for record in records:  # each one changed by a bit
+        data = record.read_bytes()
+        record.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
+    output = build(project, site)
+    assert "all 5 incident files parsed" in output
+    assert snapshot(site) == clean
+
+
+def test_profile_prints_every_stage(project: Path, tmp_path: Path) -> None:
+    output = build(project, tmp_path / "site")
+    lines = output.splitlines()
+    assert lines[0].startswith(f"Built {tmp_path / 'site'}: ")
+    stages = [line.split()[0] for line in lines[1:] if line.rstrip().endswith(" s")]
+    assert stages == ["read", "output", "model", "pages", "feeds", "api", "calendar,",
+                      "incident", "sitemap", "write", "cache"]
+    without = CliRunner().invoke(main, ["build", "--project", str(project), "--out",
+                                        str(tmp_path / "site"), "--now", NOW])
+    assert without.output.count("\n") == 1
+
+
+def test_reading_through_the_cache_gives_the_same_project(project: Path,
+                                                          tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    cache = BuildCache(out)
+    cache.read_project(project)
+    cache.save()
+    edit(incident(project, "2025-04-19-app-down"), "09:30", "09:31")
+    assert BuildCache(out).read_project(project) == read_project(project)
+
+
+@pytest.mark.parametrize("where", [GOLDEN, GOLDEN.parent.parent.parent])
+def test_reading_file_by_file_gives_what_load_project_gives(tmp_path: Path,
+                                                            where: Path) -> None:
+    """Without a record (or with --clean), a project without links is read file by file (in
+    worker processes when it is large): the same Project as load.load_project's."""
+    assert BuildCache(tmp_path / "site", clean=True).read_project(where) == read_project(where)
+
+
+def test_a_broken_edit_reports_what_check_reports(project: Path, tmp_path: Path) -> None:
+    build(project, tmp_path / "site")
+    edit(incident(project, "2025-04-19-app-down"), "major_outage", "mayor_outage")
+    with pytest.raises(ProjectError) as cached:
+        BuildCache(tmp_path / "site").read_project(project)
+    with pytest.raises(ProjectError) as full:
+        read_project(project)
+    assert [str(p) for p in cached.value.problems] == [str(p) for p in full.value.problems]
+
+
+def test_pages_rendered_in_worker_processes_equal_those_made_in_one(tmp_path: Path) -> None:
+    root = tmp_path / "many"
+    shutil.copytree(GOLDEN, root)
+    for n in range(pool.MIN_ITEMS):
+        (root / "incidents" / f"2025-04-{1 + n % 18:02d}-event-{n}.yaml").write_text(
+            f"title: Event {n}\nupdates:\n  - at: 2025-04-{1 + n % 18:02d} 0{n % 10}:15\n"
+            f"    status: resolved\n    components: {{app: degraded_performance}}\n"
+            f"    message: Event **{n}** is over.\n")
+    if threading.active_count() > 1:
+        pytest.skip("an earlier test left a thread running: this process will not fork")
+    project = read_project(root)
+    now = parse_time(NOW, project.site.timezone)
+    one = render_changes(project, now, Theme(root, project.site.theme), workers=1)
+    stopwatch = Stopwatch()
+    two = render_changes(project, now, Theme(root, project.site.theme), stopwatch=stopwatch,
+                         workers=2)
+    assert "incident pages (2 processes)" in stopwatch.seconds
+    assert len(one.files) > pool.MIN_ITEMS
+    assert one.files == two.files
