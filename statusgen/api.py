@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -55,24 +56,24 @@ def api_time(moment: datetime, tz: Any) -> str:
 
 def _last_change(segments: list[list[Segment]], now: datetime) -> datetime | None:
     """The last instant up to `now` at which the worst state of these timelines changed.
-    Each timeline is in order and its segments do not overlap, so one pass over the instants
-    in order, with a place kept in each timeline, finds the segment holding each instant."""
+    Each timeline is in order and its segments do not overlap, so the state at an instant is
+    found by bisection, and the instants are tried from the last one back."""
+    starts = [[s.start for s in own] for own in segments]
+
+    def state_at(t: datetime) -> State:
+        worst = State.OPERATIONAL
+        for own, first in zip(segments, starts):
+            i = bisect_right(first, t) - 1
+            if i >= 0 and ((end := own[i].end) is None or t < end):
+                worst = max(worst, own[i].state)
+        return worst
+
     instants = sorted({t for own in segments for s in own for t in (s.start, s.end)
                        if t is not None and t <= now})
-    last, before = None, State.OPERATIONAL
-    places = [0] * len(segments)
-    for t in instants:
-        state = State.OPERATIONAL
-        for n, own in enumerate(segments):
-            i = places[n]
-            while i < len(own) and (end := own[i].end) is not None and end <= t:
-                i += 1  # over by t
-            places[n] = i
-            if i < len(own) and own[i].start <= t:
-                state = max(state, own[i].state)
-        if state is not before:
-            last, before = t, state
-    return last
+    for k in range(len(instants) - 1, -1, -1):
+        if state_at(instants[k]) is not (state_at(instants[k - 1]) if k else State.OPERATIONAL):
+            return instants[k]
+    return None
 
 
 def _maintenance_window_state(incident: Incident, upto: int, t: datetime) -> str:

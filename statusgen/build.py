@@ -93,7 +93,7 @@ class Build:
             memo = self.cache.memo(theme)
         rendered = render_changes(project, now, theme, memo, self.stopwatch, available_workers())
         with self.stopwatch.stage("write"):
-            if not self.cache.update_in_place(rendered):
+            if not self.cache.write_changes(rendered):
                 if rendered.kept:  # left to a folder that another build has written since
                     rendered = render_changes(project, now, theme, replace(memo, previous={}),
                                               self.stopwatch, available_workers())

@@ -7,13 +7,16 @@ It lives in `.statusgen-cache/<output name>/` beside the output folder (for the 
 - **read**: for each incident file, the state `lstat` gave (inode, size, time, mode), a digest
   of its content and the `Incident` parsed from it. A file whose state is unchanged is not read
   again; one whose content digest is unchanged is not parsed again. The record is valid for
-  one statusgen (its code and libraries), one `statusgen.yaml` and one `themes/` tree: any
-  change to those, or a file that is not a plain file (a link), reads the whole project anew.
+  one statusgen (its code and libraries), one `statusgen.yaml` and one set of theme names:
+  any change to those reads every file anew, and a link anywhere in the project (which the
+  loader checks) or an odd entry in incidents/ has the loader read the whole project.
 - **written**: the output folder as the last build left it: its inode, every file's size,
   time, inode and content digest, every folder's time, and the key each page was rendered
   from (render.Memo). If the folder is exactly so, pages whose keys are unchanged are not
-  rendered, only changed files are written (each through a temporary file renamed into
-  place), and files no longer in the site are removed. Anything else is a clean build.
+  rendered, only changed files are written, and the rest are hard-linked from the current
+  site into the new folder that write.write_site swaps in whole (files no longer in the site
+  are simply not linked). A folder not as recorded, or a site that changes as a whole (a new
+  `now`, theme or statusgen) is written anew.
 
 The records are signed with a key kept outside the project (`$XDG_CACHE_HOME/statusgen/key`,
 made on first use), and a record whose signature does not match is ignored: a cache folder
@@ -36,7 +39,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from jinja2 import BytecodeCache
@@ -57,10 +60,10 @@ from .parse import parse_project
 from .pool import Forked, available_workers
 from .project import Incident, Project
 from .render import Memo, Rendered, Theme
-from .write import OutputError
+from .write import write_site
 
 CACHE_FOLDER = ".statusgen-cache"
-IN_PLACE_LIMIT = 500  # files: a build that changes more and keeps no page swaps the folder
+IN_PLACE_LIMIT = 500  # files: a build that changes more and keeps no page writes all anew
 SHARDS = 16  # the read record is split by file name, so an edit rewrites a sixteenth of it
 # A file changed this close before its content was read may have changed again since with
 # the same size and time (time stamps are coarse): it is read again, as git does.
@@ -94,17 +97,20 @@ def _secret() -> bytes | None:
     neither read nor made (then nothing is cached)."""
     home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     path = Path(home) / "statusgen" / "key"
+    if not path.exists():
+        with suppress(OSError):  # written aside, then linked into place: whole, or not at all
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".key.{os.getpid()}")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(secrets.token_bytes(32))
+            with suppress(FileExistsError):  # another build made one first: theirs stands
+                os.link(tmp, path)
+            tmp.unlink()
     with suppress(OSError):
-        return path.read_bytes()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(secrets.token_bytes(32))
-        return path.read_bytes()
-    except OSError:
-        with suppress(OSError):  # another build made it first
-            return path.read_bytes()
+        key = path.read_bytes()
+        if len(key) == 32:
+            return key
     return None
 
 
@@ -150,6 +156,12 @@ class _Records:
         tmp.write_bytes(self._mac(stored, data) + stored + data)
         tmp.replace(self.folder / name)
 
+    def state(self, name: str) -> FileState | None:
+        try:
+            return _state((self.folder / name).stat())
+        except OSError:
+            return None
+
     def remove(self, name: str) -> None:
         with suppress(OSError):
             (self.folder / name).unlink()
@@ -184,14 +196,19 @@ def _scan(root: Path) -> _Scan:
     files: dict[str, FileState] = {}
     incidents = root / "incidents"
     simple &= not incidents.is_symlink()
-    with suppress(FileNotFoundError), os.scandir(incidents) as entries:
-        for entry in entries:
-            if os.path.splitext(entry.name)[1] in INCIDENT_SUFFIXES:
-                stat = entry.stat(follow_symlinks=False)
-                if entry.is_file(follow_symlinks=False):
-                    files[entry.name] = _state(stat)
-                else:
-                    simple = False
+    try:
+        with os.scandir(incidents) as entries:
+            for entry in entries:
+                if os.path.splitext(entry.name)[1] in INCIDENT_SUFFIXES:
+                    stat = entry.stat(follow_symlinks=False)
+                    if entry.is_file(follow_symlinks=False):
+                        files[entry.name] = _state(stat)
+                    else:
+                        simple = False
+    except FileNotFoundError:
+        pass
+    except OSError:  # not a folder, or not readable: the loader says what it makes of it
+        simple = False
     stems = [_stem(name) for name in files]
     simple &= len(set(stems)) == len(stems)  # x.yaml and x.yml: leave it to parse to say
     return _Scan(digest.hexdigest(), files, simple, started)
@@ -251,6 +268,7 @@ class BuildCache:
     _read_key: str = ""
     _read_changed: set[int] = field(default_factory=set)  # shards to save
     _written: dict[str, Any] | None = None  # the output folder, when it is as recorded
+    _written_state: FileState | None = None  # of the written record, when memo read it
     _salt: str = ""
     _templates: _Templates | None = None
 
@@ -339,9 +357,9 @@ class BuildCache:
             self.sources[_stem(name)] = entry[1]
         self._remember(old, entries)
         parsed_now = sum(1 for *_, incident in results if incident is not None)
-        self.notes.append(f"all {len(scan.files)} incident files parsed" if not old else
-                          f"{parsed_now} of {len(scan.files)} incident files parsed, the rest "
-                          "from the cache")
+        self.notes.append(f"all {_count(len(scan.files), 'incident file')} parsed" if not old
+                          else f"{parsed_now} of {_count(len(scan.files), 'incident file')} "
+                          "parsed, the rest from the cache")
         return Project(parsed.site, parsed.groups, parsed.components,
                        tuple(sorted(incidents, key=lambda i: i.id)))
 
@@ -363,7 +381,7 @@ class BuildCache:
         for stem in by_id.keys() - self.sources.keys():
             self.sources[stem] = f"unrecorded:{secrets.token_hex(8)}"
         self._remember({}, entries)
-        self.notes.append(f"all {len(scan.files)} incident files parsed")
+        self.notes.append(f"all {_count(len(scan.files), 'incident file')} parsed")
         return project
 
     def _remember(self, old: dict[str, Entry], entries: dict[str, Entry]) -> None:
@@ -393,16 +411,17 @@ class BuildCache:
         html: dict[str, str] = {}
         if not self.clean:
             written = self.records.load("written", _WRITTEN)
-            if written is not None and self._intact(written, files=True):
+            if written is not None and self._intact(written):
                 self._written = written
+                self._written_state = self.records.state("written")
                 if written["salt"] == self._salt:  # else every page is made anew
                     previous = written["keys"]
             html = self.records.load("html", code_key()) or {}
         return Memo(self._salt, self.sources, previous, html)
 
-    def _intact(self, written: dict[str, Any], files: bool) -> bool:
+    def _intact(self, written: dict[str, Any]) -> bool:
         """Whether the output folder is as the last build left it: the same folder, no file
-        added or removed in any of its folders and (with `files`) no file changed."""
+        added or removed in any of its folders and no file changed."""
         out = os.path.abspath(self.out)
         try:
             if os.stat(out).st_ino != written["inode"]:
@@ -410,16 +429,24 @@ class BuildCache:
             for path, mtime in written["folders"].items():
                 if os.stat(f"{out}/{path}").st_mtime_ns != mtime:
                     return False
-            if files:
-                for path, (state, _) in written["files"].items():
-                    if _state(os.stat(f"{out}/{path}")) != state:
-                        return False
+            for path, (state, _) in written["files"].items():
+                if _state(os.stat(f"{out}/{path}")) != state:
+                    return False
         except OSError:
             return False
         return True
 
-    def update_in_place(self, rendered: Rendered) -> bool:
-        """Write what changed into the output folder, if the last build left it as recorded
+    def _unchanged_since_memo(self) -> bool:
+        """Whether no other build has written the output since `memo` found it intact: one
+        that swaps folders changes its inode and rewrites our record."""
+        assert self._written is not None
+        with suppress(OSError):
+            return os.stat(os.path.abspath(self.out)).st_ino == self._written["inode"] \
+                and self.records.state("written") == self._written_state
+        return False
+
+    def write_changes(self, rendered: Rendered) -> bool:
+        """Write what changed (and link the rest), if the last build left the folder as recorded
         (and no other build has written it since `memo` looked) and pages were kept or few
         files changed; False if not: then write it all with write.write_site (render the kept
         pages too, if the folder changed) and `record` it. A site that changes as a whole (a
@@ -433,10 +460,18 @@ class BuildCache:
         if not rendered.kept and len(changed) > IN_PLACE_LIMIT:
             return False
         with _writers_lock(self.out.resolve().parent):
-            if not self._intact(self._written, files=False):
+            if not self._unchanged_since_memo():
                 self._written = None
                 return False
-            self._update_in_place(rendered, changed, digests)
+        # Only the changed files are written; the rest are hard-linked from the current site
+        # into the new folder, which is swapped in whole: a reader or a kill never sees a mix.
+        kept = [path for path in [*rendered.files, *rendered.kept] if path not in changed]
+        write_site(changed, self.out, unchanged=kept)
+        with _writers_lock(self.out.resolve().parent):
+            self._record(rendered, digests, files, set(changed))
+        gone = files.keys() - rendered.files.keys() - rendered.kept
+        self.notes.append(f"{_count(len(changed), 'file')} written, {len(gone)} removed, "
+                          f"{len(kept)} linked as they were")
         return True
 
     def record(self, rendered: Rendered) -> None:
@@ -445,50 +480,11 @@ class BuildCache:
         with _writers_lock(self.out.resolve().parent):
             self._record(rendered, digests, {}, set(rendered.files))
 
-    def _update_in_place(self, rendered: Rendered, changed: dict[str, bytes],
-                         digests: dict[str, str]) -> None:
-        assert self._written is not None
-        files = self._written["files"]
-        gone = files.keys() - rendered.files.keys() - rendered.kept
-        for path in [*changed, *gone]:
-            parts = PurePosixPath(path).parts
-            if not parts or PurePosixPath(path).is_absolute() or ".." in parts:
-                raise OutputError(f"refusing to write outside the site: {path!r}")
-        out = self.out.resolve()
-        suffix = f".new-{os.getpid()}"
-        written: list[Path] = []
-        try:  # first every new file beside its place: a failure here changes nothing
-            for path, data in changed.items():
-                target = out / path
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_name(f".{target.name}{suffix}")
-                written.append(tmp)
-                tmp.write_bytes(data)
-        except OSError as err:
-            for tmp in written:
-                with suppress(OSError):
-                    tmp.unlink()
-            raise OutputError(f"cannot write the site to {self.out}: {err.strerror or err}; "
-                              "the previous site is unchanged") from None
-        self.records.remove("written")  # if this stops half-way, the next build is clean
-        try:
-            for path in changed:
-                target = out / path
-                target.with_name(f".{target.name}{suffix}").replace(target)
-            for path in sorted(gone, reverse=True):
-                (out / path).unlink()
-                with suppress(OSError):  # its folder, once empty (an incident's)
-                    (out / path).parent.rmdir()
-        except OSError as err:
-            raise OutputError(f"cannot write the site to {self.out}: {err.strerror or err}; "
-                              "the next build will write it anew") from None
-        self.notes.append(f"{len(changed)} files written, {len(gone)} removed, "
-                          f"{len(rendered.kept)} kept as they were")
-        self._record(rendered, digests, files, set(changed))
-
     def _record(self, rendered: Rendered, digests: dict[str, str], before: dict[str, Any],
-                fresh: set[str]) -> None:
-        """Note the output folder as it now is, for the next build."""
+                fresh: set[str], folders: dict[str, int] | None = None) -> None:
+        """Note the output folder as it now is, for the next build: the files `fresh` or not
+        in `before` as they are now, the others as `before` says, and the same for folders
+        (with `folders`, the times of those unchanged)."""
         out = os.path.abspath(self.out)
         files: dict[str, Any] = {}
         try:
@@ -497,13 +493,12 @@ class BuildCache:
                     files[path] = (_state(os.stat(f"{out}/{path}")), digests[path])
                 else:
                     files[path] = before[path]
-            folders = {"."}
-            for path in files:
-                while (path := path.rpartition("/")[0]) and path not in folders:
-                    folders.add(path)
+            times = folders or {}
+            now = {folder for path in files for folder in _folders_of(path)}
             record = {"inode": os.stat(out).st_ino, "salt": self._salt, "keys": rendered.keys,
                       "files": files,
-                      "folders": {f: os.stat(f"{out}/{f}").st_mtime_ns for f in sorted(folders)}}
+                      "folders": {f: times[f] if f in times else os.stat(f"{out}/{f}").st_mtime_ns
+                                  for f in sorted(now)}}
             self.records.save("written", _WRITTEN, record)
             if rendered.html:
                 self.records.save("html", code_key(), rendered.html)
@@ -516,12 +511,27 @@ class BuildCache:
         try:
             if self._templates is not None and self._templates.changed:
                 self.records.save("templates", code_key(), self._templates.known)
-            for shard in sorted(self._read_changed):
-                own = {name: entry for name, entry in self._read.items()
-                       if _shard(name) == shard}
+            shards: dict[int, dict[str, Entry]] = {n: {} for n in self._read_changed}
+            for name, entry in self._read.items():
+                shards.get(_shard(name), {})[name] = entry
+            for shard, own in sorted(shards.items()):
                 self.records.save(f"read-{shard}", self._read_key, own)
         except OSError as err:
             self.notes.append(f"could not save the cache: {err}")
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'s' if n != 1 else ''}"
+
+
+def _folders_of(path: str) -> list[str]:
+    """The folders that hold `path`, innermost first: "a/b/c.html" -> a/b, a and "." (the
+    site's own)."""
+    found = []
+    while path != ".":
+        path = path.rpartition("/")[0] or "."
+        found.append(path)
+    return found
 
 
 def _stem(name: str) -> str:
@@ -540,7 +550,7 @@ def _file_digest(data: bytes) -> str:
 @contextmanager
 def _writers_lock(parent: Path) -> Iterator[None]:
     """The lock write.write_site takes on the output's parent folder, so that no other build
-    (or `serve`) swaps the site while it is updated in place."""
+    (or `serve`) swaps the site while the cache checks or records it."""
     handle = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
     try:
         with suppress(OSError):

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from .model import state_steps
@@ -55,7 +56,7 @@ def timelines(project: Project) -> dict[str, list[Segment]]:
 
 
 def _sweep(events: list[tuple[datetime, int, State]]) -> list[Segment]:
-    events.sort(key=lambda e: (e[0], e[1]))
+    events.sort(key=itemgetter(0, 1))  # stable: changes at one instant keep their order
     current: dict[int, State] = {}
     segments: list[Segment] = []
     worst = State.OPERATIONAL

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from bisect import bisect_right
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -37,6 +38,9 @@ def published(project: Project, now: datetime) -> Project:
                 incidents.append(incident)  # all of it is out: the same object will do
         elif updates:
             incidents.append(replace(incident, updates=updates))
+    if all(map(operator.is_, incidents, project.incidents)) \
+            and len(incidents) == len(project.incidents):
+        return project  # all of it is out
     return replace(project, incidents=tuple(incidents))
 
 

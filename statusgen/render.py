@@ -240,7 +240,11 @@ def _update_view(number: int, update: Update, names: dict[str, str],
 
 def incident_view(incident: Incident, project: Project, now: datetime,
                   states: dict[str, State], converted: Converted | None = None,
+                  by_id: dict[str, Component] | None = None,
                   names: dict[str, str] | None = None) -> IncidentView:
+    """`by_id` and `names` are the project's components and their names by id, when the
+    caller has them at hand."""
+    by_id = by_id if by_id is not None else {c.id: c for c in project.components}
     names = names if names is not None else {c.id: c.name for c in project.components}
     if incident.is_maintenance:
         status = model.maintenance_status(incident, now)
@@ -266,8 +270,8 @@ def incident_view(incident: Incident, project: Project, now: datetime,
         ended=ended,
         ongoing=started is not None and ended is None,
         duration=duration_text(elapsed) if elapsed is not None else "",
-        affected=[ComponentView(cid, names[cid], _descriptions(project)[cid], states[cid])
-                  for cid in model.affected_components(incident)],
+        affected=[_component_view(by_id[cid], states) for cid in
+                  model.affected_components(incident)],
         customer_impact=model.customer_impact(incident) if active else None,
         next_update=promised,
         overdue=promised is not None and promised < now,
@@ -285,22 +289,10 @@ def incident_views(project: Project, now: datetime, states: dict[str, State],
                    converted: Converted | None = None) -> dict[str, IncidentView]:
     """Every incident's view, Markdown converted once; `project` as published at `now`."""
     converted = converted if converted is not None else Converted()
+    by_id = {c.id: c for c in project.components}
     names = {c.id: c.name for c in project.components}
-    return {i.id: incident_view(i, project, now, states, converted, names)
+    return {i.id: incident_view(i, project, now, states, converted, by_id, names)
             for i in project.incidents}
-
-
-def _descriptions(project: Project) -> dict[str, str]:
-    found = _DESCRIPTIONS.get(id(project.components))
-    if found is None or found[0] is not project.components:
-        found = (project.components, {c.id: c.description for c in project.components})
-        _DESCRIPTIONS.clear()
-        _DESCRIPTIONS[id(project.components)] = found
-    return found[1]
-
-
-# components' descriptions, for the last list of components seen: views ask for each incident
-_DESCRIPTIONS: dict[int, tuple[tuple[Component, ...], dict[str, str]]] = {}
 
 
 def _component_view(component: Component, states: dict[str, State]) -> ComponentView:
