@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO
 
 import click
+from jinja2 import TemplateError, TemplateSyntaxError
 
 from .author import AuthorError, NewRequest, UpdateRequest, append_update, new_incident
 from .build import Build, read_project, resolve_now
@@ -87,6 +88,12 @@ def build_cmd(project_dir: Path, out: Path | None, now_text: str | None, clean: 
             result = build.finish(project, now)
         except OutputError as err:
             click.echo(f"error: {err}", err=True)
+            sys.exit(1)
+        except TemplateSyntaxError as err:  # a broken theme template: its place, one line
+            click.echo(f"{err.filename or err.name}:{err.lineno}:1: {err.message}", err=True)
+            sys.exit(1)
+        except TemplateError as err:
+            click.echo(f"error: the theme failed: {err.message}", err=True)
             sys.exit(1)
     click.echo(f"Built {target}: {result.pages} pages, {result.files} files "
                f"in {result.seconds:.2f} s.")

@@ -266,3 +266,24 @@ def test_a_project_theme_overrides_the_builtin_one_file_by_file(
     icons = list((site / "static").glob("favicon.*.svg"))
     assert [p.read_text() for p in icons] == ["<svg xmlns='http://www.w3.org/2000/svg'/>"]
     assert list((site / "static").glob("style.*.css"))  # not overridden: the built-in one
+
+
+def test_a_broken_theme_template_is_one_line_and_keeps_the_old_site(
+        write_project: WriteProject) -> None:
+    config = CONFIG.replace("  timezone: Europe/London\n",
+                            "  timezone: Europe/London\n  theme: mine\n")
+    project = write_project({"statusgen.yaml": config,
+                             "themes/mine/templates/404.html": "{% extends 'base.html' %}\n"})
+    assert build(project, "--now", "2025-04-19 12:00")[0] == 0
+    before = snapshot(project / "site")
+    write_project({"themes/mine/templates/404.html": "{% extends 'base.html' %}\n{% if %}\n"})
+    code, output = build(project, "--now", "2025-04-19 12:00", "--clean")
+    assert code == 1
+    assert output.splitlines() == [
+        f"{project}/themes/mine/templates/404.html:2:1: Expected an expression, got 'end of "
+        "statement block'"]
+    assert snapshot(project / "site") == before
+    write_project({"themes/mine/templates/404.html": "{{ nothing.here }}\n"})
+    code, output = build(project, "--now", "2025-04-19 12:00", "--clean")
+    assert code == 1 and output.startswith("error: the theme failed: ")
+    assert snapshot(project / "site") == before
