@@ -25,7 +25,6 @@ planted in a pull request cannot pass off unchecked incidents or run code when u
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import hmac
 import importlib.metadata
@@ -35,8 +34,8 @@ import secrets
 import sys
 import time
 import zlib
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -60,7 +59,7 @@ from .parse import parse_project
 from .pool import Forked, available_workers
 from .project import Incident, Project
 from .render import Memo, Rendered, Theme
-from .write import write_site
+from .write import write_site, writers_lock
 
 CACHE_FOLDER = ".statusgen-cache"
 IN_PLACE_LIMIT = 500  # files: a build that changes more and keeps no page writes all anew
@@ -459,7 +458,7 @@ class BuildCache:
                    if path not in files or files[path][1] != digests[path]}
         if not rendered.kept and len(changed) > IN_PLACE_LIMIT:
             return False
-        with _writers_lock(self.out.resolve().parent):
+        with writers_lock(self.out.resolve().parent):
             if not self._unchanged_since_memo():
                 self._written = None
                 return False
@@ -467,7 +466,7 @@ class BuildCache:
         # into the new folder, which is swapped in whole: a reader or a kill never sees a mix.
         kept = [path for path in [*rendered.files, *rendered.kept] if path not in changed]
         write_site(changed, self.out, unchanged=kept)
-        with _writers_lock(self.out.resolve().parent):
+        with writers_lock(self.out.resolve().parent):
             self._record(rendered, digests, files, set(changed))
         gone = files.keys() - rendered.files.keys() - rendered.kept
         self.notes.append(f"{_count(len(changed), 'file')} written, {len(gone)} removed, "
@@ -477,7 +476,7 @@ class BuildCache:
     def record(self, rendered: Rendered) -> None:
         """Note the output folder that write.write_site has just written, for the next build."""
         digests = {path: _file_digest(data) for path, data in rendered.files.items()}
-        with _writers_lock(self.out.resolve().parent):
+        with writers_lock(self.out.resolve().parent):
             self._record(rendered, digests, {}, set(rendered.files))
 
     def _record(self, rendered: Rendered, digests: dict[str, str], before: dict[str, Any],
@@ -547,14 +546,3 @@ def _file_digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@contextmanager
-def _writers_lock(parent: Path) -> Iterator[None]:
-    """The lock write.write_site takes on the output's parent folder, so that no other build
-    (or `serve`) swaps the site while the cache checks or records it."""
-    handle = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        with suppress(OSError):
-            fcntl.flock(handle, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(handle)

@@ -81,7 +81,7 @@ def write_site(files: dict[str, bytes], out: Path, unchanged: Iterable[str] = ()
     target = out.resolve()  # where `out` is a link, the folder it leads to is replaced
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with _writers_lock(target.parent):
+        with writers_lock(target.parent):
             recover(target)
             new = target.parent / f".{target.name}.new-{os.getpid()}"
             try:
@@ -111,7 +111,7 @@ def recover(target: Path) -> None:
 
 
 @contextmanager
-def _writers_lock(parent: Path) -> Iterator[None]:
+def writers_lock(parent: Path) -> Iterator[None]:
     """An exclusive advisory lock on the output's parent folder (no lock file to litter the
     project); nothing is locked where the file system has no locks."""
     handle = os.open(parent, os.O_RDONLY | os.O_DIRECTORY)

@@ -148,13 +148,13 @@ KILLER = textwrap.dedent("""\
             os.kill(os.getpid(), signal.SIGKILL)
 
     # Counting starts when the writer takes its lock, whoever calls it.
-    original = write._writers_lock
+    original = write.writers_lock
 
     def traced(parent):
         sys.setprofile(profile)
         return original(parent)
 
-    write._writers_lock = traced
+    write.writers_lock = traced
     atexit.register(lambda: print("\\n".join(steps), file=sys.stderr))
     from statusgen.cli import main
     main(args)
