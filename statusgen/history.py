@@ -16,9 +16,11 @@ Span = tuple[datetime, datetime | None]  # when an incident touched a component
 QUIET = "No downtime"
 
 
-def _hours(length: timedelta) -> str:
-    """'14 hours 30 minutes', '2 days 3 hours': the two largest units."""
-    minutes = round(length.total_seconds() / 60)
+def duration_text(length: timedelta, nearest: bool = False) -> str:
+    """'3 hours 20 minutes', '23 days 4 hours': the two largest units, for people. Whole
+    minutes are counted down, or to the `nearest` (a day bar's share of a day)."""
+    seconds = length.total_seconds()
+    minutes = round(seconds / 60) if nearest else int(seconds // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
@@ -80,7 +82,7 @@ def bars(segments: list[Segment], touched: list[tuple[Span, Incident]],
                 result.append(Bar(local, local, 1, State.OPERATIONAL, QUIET, []))
             continue
         ordered = sorted(lengths.items(), key=lambda item: item[0], reverse=True)
-        summary = ", ".join(f"{state.label.lower()} for {_hours(length)}"
+        summary = ", ".join(f"{state.label.lower()} for {duration_text(length, nearest=True)}"
                             for state, length in ordered)
         summary = summary[:1].upper() + summary[1:] if summary else QUIET
         worst = ordered[0][0] if ordered else State.OPERATIONAL

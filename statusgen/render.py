@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -102,16 +102,6 @@ _ASCII_NOT_TEXT = re.compile("[" + "".join(re.escape(chr(c)) for c in range(128)
 
 def _without_not_text(text: str) -> str:
     return (_ASCII_NOT_TEXT if text.isascii() else NOT_TEXT).sub("", text)
-
-
-def duration_text(delta: timedelta) -> str:
-    """'3 hours 20 minutes', '23 days 4 hours': the two largest units, for people."""
-    minutes = int(delta.total_seconds() // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(rest, 60)
-    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
-    words = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n]
-    return " ".join(words[:2]) if words else "less than a minute"
 
 
 @dataclass(frozen=True)
@@ -269,7 +259,7 @@ def incident_view(incident: Incident, project: Project, now: datetime,
         started=started,
         ended=ended,
         ongoing=started is not None and ended is None,
-        duration=duration_text(elapsed) if elapsed is not None else "",
+        duration=history.duration_text(elapsed) if elapsed is not None else "",
         affected=[_component_view(by_id[cid], states) for cid in
                   model.affected_components(incident)],
         customer_impact=model.customer_impact(incident) if active else None,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from . import api, model
+from .history import duration_text
 from .project import Impact, Project, State
-from .render import duration_text, incident_views
+from .render import incident_views
 
 _COLOURS = {
     State.OPERATIONAL: "green",
