@@ -6,7 +6,7 @@ import atexit
 import gc
 import os
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from .parse import parse_project, parse_time
 from .pool import available_workers
 from .project import Project
 from .render import Stopwatch, Theme, render_changes
-from .write import check_output_folder, write_site
+from .write import NewSite, check_output_folder
 
 
 def read_project(root: Path) -> Project:
@@ -89,21 +89,19 @@ class Build:
         """Render the site as it stands at `now` and put it at `out`; raises OutputError."""
         check_output_folder(self.out, self.root)
         theme = Theme(self.root, project.site.theme, self.cache.templates())
-        with self.stopwatch.stage("output check"):
-            memo = self.cache.memo(theme)
-        rendered = render_changes(project, now, theme, memo, self.stopwatch, available_workers())
-        with self.stopwatch.stage("write"):
-            if not self.cache.write_changes(rendered):
-                if rendered.kept:  # left to a folder that another build has written since
-                    rendered = render_changes(project, now, theme, replace(memo, previous={}),
-                                              self.stopwatch, available_workers())
-                write_site(rendered.files, self.out)
-                self.cache.record(rendered)
+        # From here to the swap, no other build writes this output: what memo finds stays so.
+        with NewSite(self.out) as new:
+            with self.stopwatch.stage("output check"):
+                memo = self.cache.memo(theme)
+            rendered = render_changes(project, now, theme, memo, self.stopwatch,
+                                      available_workers(), new.write)
+            with self.stopwatch.stage("write"):
+                self.cache.publish(rendered, new)
         with self.stopwatch.stage("cache"):
             self.cache.save()
-        return BuildResult(len(rendered.files) + len(rendered.kept), rendered.pages,
-                           time.perf_counter() - self.started, self.stopwatch.seconds,
-                           tuple(self.cache.notes))
+        return BuildResult(len(rendered.files) + len(rendered.written) + len(rendered.kept),
+                           rendered.pages, time.perf_counter() - self.started,
+                           self.stopwatch.seconds, tuple(self.cache.notes))
 
 
 def build_site(project: Project, root: Path, out: Path, now: datetime) -> BuildResult:

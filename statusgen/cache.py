@@ -14,7 +14,7 @@ It lives in `.statusgen-cache/<output name>/` beside the output folder (for the 
   time, inode and content digest, every folder's time, and the key each page was rendered
   from (render.Memo). If the folder is exactly so, pages whose keys are unchanged are not
   rendered, only changed files are written, and the rest are hard-linked from the current
-  site into the new folder that write.write_site swaps in whole (files no longer in the site
+  site into the new folder that write.NewSite swaps in whole (files no longer in the site
   are simply not linked). A folder not as recorded, or a site that changes as a whole (a new
   `now`, theme or statusgen) is written anew.
 
@@ -59,7 +59,7 @@ from .parse import parse_project
 from .pool import Forked, available_workers
 from .project import Incident, Project
 from .render import Memo, Rendered, Theme
-from .write import write_site, writers_lock
+from .write import NewSite, file_digest
 
 CACHE_FOLDER = ".statusgen-cache"
 IN_PLACE_LIMIT = 500  # files: a build that changes more and keeps no page writes all anew
@@ -267,7 +267,6 @@ class BuildCache:
     _read_key: str = ""
     _read_changed: set[int] = field(default_factory=set)  # shards to save
     _written: dict[str, Any] | None = None  # the output folder, when it is as recorded
-    _written_state: FileState | None = None  # of the written record, when memo read it
     _salt: str = ""
     _templates: _Templates | None = None
 
@@ -412,7 +411,6 @@ class BuildCache:
             written = self.records.load("written", _WRITTEN)
             if written is not None and self._intact(written):
                 self._written = written
-                self._written_state = self.records.state("written")
                 if written["salt"] == self._salt:  # else every page is made anew
                     previous = written["keys"]
             html = self.records.load("html", code_key()) or {}
@@ -435,49 +433,31 @@ class BuildCache:
             return False
         return True
 
-    def _unchanged_since_memo(self) -> bool:
-        """Whether no other build has written the output since `memo` found it intact: one
-        that swaps folders changes its inode and rewrites our record."""
-        assert self._written is not None
-        with suppress(OSError):
-            return os.stat(os.path.abspath(self.out)).st_ino == self._written["inode"] \
-                and self.records.state("written") == self._written_state
-        return False
-
-    def write_changes(self, rendered: Rendered) -> bool:
-        """Write what changed (and link the rest), if the last build left the folder as recorded
-        (and no other build has written it since `memo` looked) and pages were kept or few
-        files changed; False if not: then write it all with write.write_site (render the kept
-        pages too, if the folder changed) and `record` it. A site that changes as a whole (a
-        new `now`, a new theme) is swapped in as a whole."""
-        if self._written is None:
-            return False
-        files = self._written["files"]
-        digests = {path: _file_digest(data) for path, data in rendered.files.items()}
-        changed = {path: data for path, data in rendered.files.items()
-                   if path not in files or files[path][1] != digests[path]}
-        if not rendered.kept and len(changed) > IN_PLACE_LIMIT:
-            return False
-        with writers_lock(self.out.resolve().parent):
-            if not self._unchanged_since_memo():
-                self._written = None
-                return False
-        # Only the changed files are written; the rest are hard-linked from the current site
-        # into the new folder, which is swapped in whole: a reader or a kill never sees a mix.
-        kept = [path for path in [*rendered.files, *rendered.kept] if path not in changed]
-        write_site(changed, self.out, unchanged=kept)
-        with writers_lock(self.out.resolve().parent):
-            self._record(rendered, digests, files, set(changed))
-        gone = files.keys() - rendered.files.keys() - rendered.kept
+    def publish(self, rendered: Rendered, new: NewSite) -> None:
+        """Complete the new site with what `rendered` holds besides what is in it already, and
+        swap it in, under the writers' lock that `new` has held since before `memo`. If the
+        last build left the folder as recorded, files whose bytes are unchanged (and the pages
+        kept) are hard-linked from it, so only what changed is written, unless much changed
+        and no page was kept (a new `now`, a new theme): then all is written anew."""
+        digests = {path: file_digest(data) for path, data in rendered.files.items()}
+        digests.update(rendered.written)
+        files = self._written["files"] if self._written is not None else {}
+        changed = {path for path, digest in digests.items()
+                   if path not in files or files[path][1] != digest}
+        if self._written is None or (not rendered.kept and len(changed) > IN_PLACE_LIMIT):
+            new.write(rendered.files)
+            new.publish()
+            self._record(rendered, digests, {}, set(digests))
+            return
+        new.write({path: data for path, data in rendered.files.items() if path in changed})
+        new.link([path for path in [*rendered.files, *rendered.kept] if path not in changed])
+        new.link([path for path in rendered.written if path not in changed], replace=True)
+        new.publish()
+        self._record(rendered, digests, files, changed)
+        gone = files.keys() - digests.keys() - rendered.kept
         self.notes.append(f"{_count(len(changed), 'file')} written, {len(gone)} removed, "
-                          f"{len(kept)} linked as they were")
-        return True
-
-    def record(self, rendered: Rendered) -> None:
-        """Note the output folder that write.write_site has just written, for the next build."""
-        digests = {path: _file_digest(data) for path, data in rendered.files.items()}
-        with writers_lock(self.out.resolve().parent):
-            self._record(rendered, digests, {}, set(rendered.files))
+                          f"{len(digests) + len(rendered.kept) - len(changed)} linked as they "
+                          "were")
 
     def _record(self, rendered: Rendered, digests: dict[str, str], before: dict[str, Any],
                 fresh: set[str], folders: dict[str, int] | None = None) -> None:
@@ -487,7 +467,7 @@ class BuildCache:
         out = os.path.abspath(self.out)
         files: dict[str, Any] = {}
         try:
-            for path in [*rendered.files, *rendered.kept]:
+            for path in [*rendered.files, *rendered.written, *rendered.kept]:
                 if path in fresh or path not in before:
                     files[path] = (_state(os.stat(f"{out}/{path}")), digests[path])
                 else:
@@ -542,7 +522,5 @@ def _shard(name: str) -> int:
     return zlib.crc32(name.encode()) % SHARDS
 
 
-def _file_digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 

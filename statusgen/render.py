@@ -10,7 +10,7 @@ import re
 import threading
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +21,6 @@ from urllib.parse import urlsplit
 
 import markdown
 import nh3
-from markdown.treeprocessors import Treeprocessor
 from jinja2 import (
     BytecodeCache,
     ChoiceLoader,
@@ -30,12 +29,14 @@ from jinja2 import (
     PrefixLoader,
     StrictUndefined,
 )
+from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
 from . import api, badges, feeds, headers, history, ical, intervals, model
 from .load import not_text
-from .pool import Forked
+from .pool import Forked, in_worker
 from .project import Component, CustomerImpact, Impact, Incident, Project, State, Update
+from .write import file_digest
 
 BUILTIN_THEME = Path(__file__).parent / "themes" / "default"
 RECENT_DAYS = 15
@@ -52,20 +53,37 @@ STATUS_LABELS = {
 }
 
 
-# Python-Markdown's inline patterns, by name, and characters a text must contain for each to
-# change anything: of every group, one character at least. Every piece of text goes through
-# each pattern in turn, which is most of the time Markdown takes: a converter without the
-# patterns that cannot apply to a text gives the same HTML, faster. Single characters, since
-# Markdown joins text around the raw HTML it sets aside ("!<b>[x](y)" holds an image) but never
-# makes a character up (save spaces from tabs and newlines from returns). tests/test_markdown.py
-# compares the two converters on many texts.
-_NEEDS = {
-    "backtick": ("`",), "escape": ("\\",), "autolink": ("<",), "automail": ("<",),
-    "html": ("<",), "entity": ("&",), "em_strong": ("*_",), "link": ("[",),
-    "image_link": ("!", "["), "linebreak": (" \t", "\n\r"),
+_SPACE_AT_LINE_END = re.compile(r"[ \t][\r\n]")
+
+
+def _has(*groups: str) -> Callable[[str], bool]:
+    """Whether a text holds, of every group, one character at least."""
+    return lambda text: all(any(c in text for c in group) for group in groups)
+
+
+# Parts of Python-Markdown (registry, name) and what a text must hold for each to change
+# anything. Every piece of text goes through each inline pattern in turn, which is most of
+# the time Markdown takes: a converter without the parts that cannot apply to a text gives
+# the same HTML, faster. Mostly single characters, since Markdown joins text around the raw
+# HTML it sets aside ("!<b>[x](y)" holds an image) but never makes a character up (save
+# spaces from tabs and newlines from returns). tests/test_markdown.py compares the two
+# converters on many texts.
+_NEEDS: dict[tuple[str, str], Callable[[str], object]] = {
+    **{("inlinePatterns", name): needs for name, needs in {
+        "backtick": _has("`"), "escape": _has("\\"), "autolink": _has("<"),
+        "automail": _has("<"), "html": _has("<"), "entity": _has("&"), "em_strong": _has("*_"),
+        "link": _has("["), "image_link": _has("!", "["),
+        # two spaces at the end of a line: from spaces or a tab just before it, or before
+        # raw HTML set aside
+        "linebreak": lambda text: "<" in text or _SPACE_AT_LINE_END.search(text),
+    }.items()},
+    # raw HTML blocks, and character references that it writes out again ("&copy" -> "&copy;")
+    ("preprocessors", "html_block"): _has("<&"),
+    ("treeprocessors", "unescape"): _has("\\"),  # puts back what "escape" set aside
+    ("parser.blockprocessors", "reference"): lambda text: "]:" in text,  # "[id]: https://..."
 }
-# These only ever link to a reference the text defines ("[id]: https://..."), and whether it
-# defines any is known exactly once its blocks are parsed: see _References.
+# These only ever link to a reference the text defines, and whether it defines any is known
+# exactly once its blocks are parsed: see _References.
 _REFERENCES = ("reference", "short_reference", "image_reference", "short_image_ref")
 _converters = threading.local()
 
@@ -91,15 +109,16 @@ def _converter(text: str) -> markdown.Markdown:
     """A converter for `text`, one per thread and set of patterns, reset between texts
     (`reset()` leaves nothing of the last text behind): building one costs as much as
     converting a message."""
-    unused = frozenset(name for name, groups in _NEEDS.items()
-                       if not all(any(c in text for c in group) for group in groups))
+    unused = frozenset(part for part, needs in _NEEDS.items() if not needs(text))
     made = getattr(_converters, "made", None)
     if made is None:
         made = _converters.made = {}
     if unused not in made:
         converter = markdown.Markdown(extensions=["sane_lists"], output_format="html")
-        for name in unused:
-            converter.inlinePatterns.deregister(name, strict=False)
+        for registry, name in unused:
+            parts = converter.parser.blockprocessors if registry.startswith("parser.") \
+                else getattr(converter, registry)
+            parts.deregister(name, strict=False)
         converter.treeprocessors.register(_References(converter), "references", 25)
         made[unused] = converter
     return made[unused].reset()
@@ -422,6 +441,7 @@ class Memo:
 class Rendered:
     files: dict[str, bytes]  # every file, except the pages kept
     kept: frozenset[str]  # pages whose key is unchanged: the files written before stand
+    written: dict[str, str]  # pages already given to the sink by worker processes, by digest
     keys: dict[str, str]  # page path -> key, for the pages that have one
     pages: int  # HTML pages in the site, kept ones included
     html: dict[str, str]  # the Markdown this process converted or reused, by message
@@ -437,9 +457,12 @@ def _digest(*parts: object) -> str:
 
 
 def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | None = None,
-                   stopwatch: Stopwatch | None = None, workers: int = 1) -> Rendered:
+                   stopwatch: Stopwatch | None = None, workers: int = 1,
+                   sink: Callable[[Mapping[str, bytes]], None] | None = None) -> Rendered:
     """The site at `now`, except the pages that `memo` shows the last build wrote from the same
-    inputs. Incident pages render in `workers` forked processes when there are many."""
+    inputs. Incident pages render in `workers` forked processes when there are many; each
+    process then gives the pages it makes to `sink` (which writes them), if there is one, and
+    only their digests come back."""
     clock = stopwatch or Stopwatch()
     with clock.stage("model"):
         project = model.published(project, now)
@@ -524,16 +547,22 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
     incidents = {i.id: i for i in project.incidents}
     todo = [v.id for v in ordered if not unchanged(f"{v.path}index.html", *listed([v.id]))]
 
-    def incident_pages(ids: Sequence[str]) -> list[tuple[str, bytes]]:
+    def incident_pages(ids: Sequence[str]) -> list[tuple[str, bytes | str]]:
         """Pages made from views of their own, which go when their page is made: the views
-        of `views` would keep every update's HTML (in each worker, for all of its pages)."""
+        of `views` would keep every update's HTML (in each worker, for all of its pages).
+        In a worker with a sink, the pages go there, and their digests back."""
         own = Converted(converted.known)
-        pages = []
+        pages: list[tuple[str, bytes | str]] = []
         for i in ids:
             view = incident_view(incidents[i], project, now, states, own)
-            pages.append((f"{view.path}index.html", render_page(
-                "incident.html", f"{view.path}index.html", incident=view,
-                timeline=history.incident_timeline(incidents[i], project, now))))
+            path = f"{view.path}index.html"
+            data = render_page("incident.html", path, incident=view,
+                               timeline=history.incident_timeline(incidents[i], project, now))
+            if sink is not None and in_worker():
+                sink({path: data})
+                pages.append((path, file_digest(data)))
+            else:
+                pages.append((path, data))
         return pages
 
     env.get_template("incident.html")  # compiled once, before any worker starts
@@ -590,15 +619,20 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
             files.update(headers.render_headers(project))
         with clock.stage(f"incident pages ({rendering.workers} "
                          f"process{'es' if rendering.workers > 1 else ''})"):
-            files.update(rendering)
+            written: dict[str, str] = {}
+            for path, made in rendering:
+                if isinstance(made, bytes):
+                    files[path] = made
+                else:
+                    written[path] = made
     with clock.stage("sitemap"):
         files["robots.txt"] = f"User-agent: *\nAllow: /\nSitemap: {site.base_url}sitemap.xml\n" \
             .encode()
-        pages = [p for p in [*files, *kept] if p.endswith(".html")]
+        pages = [p for p in [*files, *written, *kept] if p.endswith(".html")]
         located = sorted(p for p in pages if p.endswith("index.html"))
         if not unchanged("sitemap.xml", *located):
             files["sitemap.xml"] = _sitemap(site.base_url, located)
-    return Rendered(dict(sorted(files.items())), frozenset(kept), keys, len(pages),
+    return Rendered(dict(sorted(files.items())), frozenset(kept), written, keys, len(pages),
                     converted.used)
 
 

@@ -22,12 +22,13 @@ import ctypes
 import errno
 import fcntl
 import functools
+import hashlib
 import os
 import re
 import shutil
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path, PurePosixPath
 
 from .load import CONFIG_NAME
@@ -65,34 +66,102 @@ def check_output_folder(out: Path, project_root: Path) -> None:
                           "choose another folder")
 
 
-def write_site(files: dict[str, bytes], out: Path, unchanged: Iterable[str] = ()) -> None:
-    """Write `files` into a fresh sibling folder, then swap it in place of `out`, so a failure
-    or a kill at any point leaves the previous site as it was, or the new one complete.
+def file_digest(data: bytes) -> str:
+    """What the cache knows a written file by."""
+    return hashlib.sha256(data).hexdigest()
 
-    `unchanged` names files of the current site to keep as they are: they are hard-linked
-    into the new folder (no data is copied, and they keep their inode and time), so a build
-    that changed a few pages writes only those and is still swapped in whole. Files are never
-    changed in place afterwards, so the old and the new folder can share them."""
-    kept = list(unchanged)
-    for name in [*files, *kept]:
+
+class NewSite:
+    """The next site, written into a fresh sibling folder of `out` (`.site.new-<pid>`) and put
+    in its place whole by `publish`, so a failure or a kill at any point leaves the previous
+    site as it was, or the new one complete. As a context manager it holds the writers' lock
+    from start to end, and removes the folder it wrote (the unfinished new site, or the old
+    one after the swap). Its methods raise OutputError.
+
+    Forked processes may `write` into it too (each file is written once, by one of them)."""
+
+    def __init__(self, out: Path) -> None:
+        self.out = out
+        self.target = out.resolve()  # where `out` is a link, the folder it leads to is replaced
+        self.folder = self.target.parent / f".{self.target.name}.new-{os.getpid()}"
+        self._made: set[Path] = set()
+        self._stack = ExitStack()
+
+    def __enter__(self) -> NewSite:
+        with self._failing():
+            self.target.parent.mkdir(parents=True, exist_ok=True)
+            self._stack.enter_context(writers_lock(self.target.parent))
+            try:
+                recover(self.target)
+                shutil.rmtree(self.folder, ignore_errors=True)
+                self.folder.mkdir()
+            except BaseException:
+                self._stack.close()
+                raise
+        self._made = {self.folder}
+        return self
+
+    def __exit__(self, *error: object) -> None:
+        try:
+            shutil.rmtree(self.folder, ignore_errors=True)
+        finally:
+            self._stack.close()
+
+    @contextmanager
+    def _failing(self) -> Iterator[None]:
+        try:
+            yield
+        except OSError as err:
+            raise OutputError(f"cannot write the site to {self.out}: "
+                              f"{err.strerror or err}; the previous site is unchanged") from None
+
+    def _path(self, name: str) -> Path:
+        """Where `name` goes in the new folder, its folder made; refuses names outside it."""
         parts = PurePosixPath(name).parts
         if not parts or PurePosixPath(name).is_absolute() or ".." in parts:
             raise OutputError(f"refusing to write outside the site: {name!r}")
-    target = out.resolve()  # where `out` is a link, the folder it leads to is replaced
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with writers_lock(target.parent):
-            recover(target)
-            new = target.parent / f".{target.name}.new-{os.getpid()}"
-            try:
-                _write_tree(new, files)
-                _link_tree(target, new, kept)
-                _swap(new, target)
-            finally:  # the unfinished new site, or the old one after an exchange
-                shutil.rmtree(new, ignore_errors=True)
-    except OSError as err:
-        raise OutputError(f"cannot write the site to {out}: {err.strerror or err}; the "
-                          "previous site is unchanged") from None
+        path = self.folder / name
+        if path.parent not in self._made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(path.parent)
+        return path
+
+    def write(self, files: Mapping[str, bytes]) -> None:
+        with self._failing():
+            for name, data in files.items():
+                self._path(name).write_bytes(data)
+
+    def link(self, names: Iterable[str], replace: bool = False) -> None:
+        """Hard-link each of `names` from the current site into the new one (a copy where the
+        file system has no hard links), in place of the file written there with `replace`:
+        a file keeps its inode and time from build to build while its bytes stay the same.
+        Files are never changed in place, so the old and the new folder can share them."""
+        with self._failing():
+            for name in names:
+                path = self._path(name)
+                if replace:
+                    path.unlink()
+                try:
+                    os.link(self.target / name, path)
+                except OSError as err:
+                    if err.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP):
+                        raise
+                    shutil.copy2(self.target / name, path)
+
+    def publish(self) -> None:
+        """Swap the new folder in place of the site."""
+        with self._failing():
+            _swap(self.folder, self.target)
+
+
+def write_site(files: dict[str, bytes], out: Path, unchanged: Iterable[str] = ()) -> None:
+    """Write `files` as the whole new site at `out` (see NewSite); `unchanged` names files of
+    the current site to keep as they are, hard-linked, so that a build that changed a few
+    pages writes only those and is still swapped in whole."""
+    with NewSite(out) as new:
+        new.write(files)
+        new.link(unchanged)
+        new.publish()
 
 
 def recover(target: Path) -> None:
@@ -121,35 +190,6 @@ def writers_lock(parent: Path) -> Iterator[None]:
         yield
     finally:
         os.close(handle)
-
-
-def _write_tree(folder: Path, files: dict[str, bytes]) -> None:
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir()
-    made = {folder}
-    for name, data in files.items():
-        path = folder / name
-        if path.parent not in made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made.add(path.parent)
-        path.write_bytes(data)
-
-
-def _link_tree(old: Path, new: Path, names: list[str]) -> None:
-    """Hard-link each of `names` from the folder `old` into `new` (a copy where the file
-    system has no hard links)."""
-    made = {new}
-    for name in names:
-        path = new / name
-        if path.parent not in made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            made.add(path.parent)
-        try:
-            os.link(old / name, path)
-        except OSError as err:
-            if err.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP):
-                raise
-            shutil.copy2(old / name, path)
 
 
 def _swap(new: Path, target: Path) -> None:

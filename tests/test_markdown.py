@@ -1,5 +1,6 @@
-"""Markdown is converted by a converter without the inline patterns that cannot apply to the
-text (render._converter): it must give exactly what the full converter gives, for any text."""
+"""Markdown is converted by a converter without the parts of Python-Markdown that cannot apply
+to the text (render._converter): it must give exactly what the full converter gives, for any
+text."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ PIECES = [
     "&amp;", "&#169;", "&#x1b;", "&copy", "a  \nb", "a\t\nb", "a \\\nb", "\n- item\n",
     "\n1. item\n", "\n> quote\n", "\n    code\n", "\n<div>x</div>\n\n", "\n# title\n",
     "\n---\n", "snake_case_word", "2*3*4", "a * b", "<!-- c -->", "\n<!-- c -->\n",
-    "<b>x</b>", "<br>", "\n<p>\n", "]<b>:", "!<i>", "<i>[", " <b>\n",
+    "<b>x</b>", "<br>", "\n<p>\n", "]<b>:", "!<i>", "<i>[", " <b>\n", "  <!-- c -->\n", "]:",
+    "\t\n", " \r", "\\\\", "&copy x",
 ]
 
 
