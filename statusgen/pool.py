@@ -22,7 +22,6 @@ Result = TypeVar("Result")
 MIN_ITEMS = 200  # below this, starting processes costs more than it saves
 
 _job: Callable[[Sequence[Any]], list[Any]] | None = None  # what forked workers run
-_in_worker = False
 
 
 def _run(chunk: Sequence[Any]) -> list[Any]:
@@ -31,14 +30,7 @@ def _run(chunk: Sequence[Any]) -> list[Any]:
 
 
 def _start_worker() -> None:
-    global _in_worker
-    _in_worker = True
     gc.enable()  # for what the worker makes: what it inherited is frozen (see Forked._start)
-
-
-def in_worker() -> bool:
-    """Whether this is a forked worker process (Forked runs its job here in this process)."""
-    return _in_worker
 
 
 def available_workers() -> int:

@@ -34,7 +34,7 @@ from markupsafe import Markup, escape
 
 from . import api, badges, feeds, headers, history, ical, intervals, model
 from .load import not_text
-from .pool import Forked, in_worker
+from .pool import Forked
 from .project import Component, CustomerImpact, Impact, Incident, Project, State, Update
 from .write import file_digest
 
@@ -441,7 +441,7 @@ class Memo:
 class Rendered:
     files: dict[str, bytes]  # every file, except the pages kept
     kept: frozenset[str]  # pages whose key is unchanged: the files written before stand
-    written: dict[str, str]  # pages already given to the sink by worker processes, by digest
+    written: dict[str, str]  # incident pages already given to the sink, by digest
     keys: dict[str, str]  # page path -> key, for the pages that have one
     pages: int  # HTML pages in the site, kept ones included
     html: dict[str, str]  # the Markdown this process converted or reused, by message
@@ -460,9 +460,8 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
                    stopwatch: Stopwatch | None = None, workers: int = 1,
                    sink: Callable[[Mapping[str, bytes]], None] | None = None) -> Rendered:
     """The site at `now`, except the pages that `memo` shows the last build wrote from the same
-    inputs. Incident pages render in `workers` forked processes when there are many; each
-    process then gives the pages it makes to `sink` (which writes them), if there is one, and
-    only their digests come back."""
+    inputs. Incident pages render in `workers` forked processes when there are many, and go to
+    `sink` (which writes them) as they come, if there is one."""
     clock = stopwatch or Stopwatch()
     with clock.stage("model"):
         project = model.published(project, now)
@@ -547,22 +546,16 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
     incidents = {i.id: i for i in project.incidents}
     todo = [v.id for v in ordered if not unchanged(f"{v.path}index.html", *listed([v.id]))]
 
-    def incident_pages(ids: Sequence[str]) -> list[tuple[str, bytes | str]]:
+    def incident_pages(ids: Sequence[str]) -> list[tuple[str, bytes]]:
         """Pages made from views of their own, which go when their page is made: the views
-        of `views` would keep every update's HTML (in each worker, for all of its pages).
-        In a worker with a sink, the pages go there, and their digests back."""
+        of `views` would keep every update's HTML (in each worker, for all of its pages)."""
         own = Converted(converted.known)
-        pages: list[tuple[str, bytes | str]] = []
+        pages = []
         for i in ids:
             view = incident_view(incidents[i], project, now, states, own)
-            path = f"{view.path}index.html"
-            data = render_page("incident.html", path, incident=view,
-                               timeline=history.incident_timeline(incidents[i], project, now))
-            if sink is not None and in_worker():
-                sink({path: data})
-                pages.append((path, file_digest(data)))
-            else:
-                pages.append((path, data))
+            pages.append((f"{view.path}index.html", render_page(
+                "incident.html", f"{view.path}index.html", incident=view,
+                timeline=history.incident_timeline(incidents[i], project, now))))
         return pages
 
     env.get_template("incident.html")  # compiled once, before any worker starts
@@ -619,12 +612,15 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
             files.update(headers.render_headers(project))
         with clock.stage(f"incident pages ({rendering.workers} "
                          f"process{'es' if rendering.workers > 1 else ''})"):
+            # Written as they come, while the workers make more: one process writing files in
+            # a folder is faster than two contending for it, and they are not all kept.
             written: dict[str, str] = {}
-            for path, made in rendering:
-                if isinstance(made, bytes):
-                    files[path] = made
+            for path, data in rendering:
+                if sink is None:
+                    files[path] = data
                 else:
-                    written[path] = made
+                    sink({path: data})
+                    written[path] = file_digest(data)
     with clock.stage("sitemap"):
         files["robots.txt"] = f"User-agent: *\nAllow: /\nSitemap: {site.base_url}sitemap.xml\n" \
             .encode()
