@@ -93,6 +93,7 @@ class Build:
         with NewSite(self.out) as new:
             with self.stopwatch.stage("output check"):
                 memo = self.cache.memo(theme)
+                self.cache.begin(new)
             rendered = render_changes(project, now, theme, memo, self.stopwatch,
                                       available_workers(), new.write)
             with self.stopwatch.stage("write"):

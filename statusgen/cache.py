@@ -62,7 +62,7 @@ from .render import Memo, Rendered, Theme
 from .write import NewSite, file_digest
 
 CACHE_FOLDER = ".statusgen-cache"
-IN_PLACE_LIMIT = 500  # files: a build that changes more and keeps no page writes all anew
+SPARE = "spare"  # the folder, among the records, that holds the site before the current one
 SHARDS = 16  # the read record is split by file name, so an edit rewrites a sixteenth of it
 # A file changed this close before its content was read may have changed again since with
 # the same size and time (time stamps are coarse): it is read again, as git does.
@@ -267,6 +267,7 @@ class BuildCache:
     _read_key: str = ""
     _read_changed: set[int] = field(default_factory=set)  # shards to save
     _written: dict[str, Any] | None = None  # the output folder, when it is as recorded
+    _spare: dict[str, Any] | None = None  # the spare folder, when it is as recorded
     _salt: str = ""
     _templates: _Templates | None = None
 
@@ -409,61 +410,61 @@ class BuildCache:
         html: dict[str, str] = {}
         if not self.clean:
             written = self.records.load("written", _WRITTEN)
-            if written is not None and self._intact(written):
+            if written is not None and _intact(written, os.path.abspath(self.out)):
                 self._written = written
                 if written["salt"] == self._salt:  # else every page is made anew
                     previous = written["keys"]
+            spare = (written or {}).get("spare")
+            if spare is not None and _intact(spare, str(self.records.folder / SPARE)):
+                self._spare = spare
             html = self.records.load("html", code_key()) or {}
         return Memo(self._salt, self.sources, previous, html)
 
-    def _intact(self, written: dict[str, Any]) -> bool:
-        """Whether the output folder is as the last build left it: the same folder, no file
-        added or removed in any of its folders and no file changed."""
-        out = os.path.abspath(self.out)
-        try:
-            if os.stat(out).st_ino != written["inode"]:
-                return False
-            for path, mtime in written["folders"].items():
-                if os.stat(f"{out}/{path}").st_mtime_ns != mtime:
-                    return False
-            for path, (state, _) in written["files"].items():
-                if _state(os.stat(f"{out}/{path}")) != state:
-                    return False
-        except OSError:
-            return False
-        return True
+    def begin(self, new: NewSite) -> None:
+        """Start the new site in the spare folder if it is as recorded, else afresh."""
+        new.begin(self.records.folder / SPARE, reuse=self._spare is not None)
 
     def publish(self, rendered: Rendered, new: NewSite) -> None:
         """Complete the new site with what `rendered` holds besides what is in it already, and
-        swap it in, under the writers' lock that `new` has held since before `memo`. If the
-        last build left the folder as recorded, files whose bytes are unchanged (and the pages
-        kept) are hard-linked from it, so only what changed is written, unless much changed
-        and no page was kept (a new `now`, a new theme): then all is written anew."""
+        swap it in, under the writers' lock that `new` has held since before `memo`. Files
+        whose bytes the spare folder already holds stay; those the current site holds (if it
+        is as the last build left it) are hard-linked from it, the kept pages among them; only
+        the others are written."""
         digests = {path: file_digest(data) for path, data in rendered.files.items()}
         digests.update(rendered.written)
-        files = self._written["files"] if self._written is not None else {}
-        changed = {path for path, digest in digests.items()
-                   if path not in files or files[path][1] != digest}
-        if self._written is None or (not rendered.kept and len(changed) > IN_PLACE_LIMIT):
-            new.write(rendered.files)
-            new.publish()
-            self._record(rendered, digests, {}, set(digests))
-            return
-        new.write({path: data for path, data in rendered.files.items() if path in changed})
-        new.link([path for path in [*rendered.files, *rendered.kept] if path not in changed])
-        new.link([path for path in rendered.written if path not in changed], replace=True)
+        live = self._written["files"] if self._written is not None else {}
+        base = self._spare["files"] if new.reused and self._spare is not None else {}
+        wanted = {**digests, **{path: live[path][1] for path in rendered.kept}}
+
+        def holds(files: dict[str, Any], path: str) -> bool:
+            return path in files and files[path][1] == wanted[path]
+
+        writing = {path: data for path, data in rendered.files.items()
+                   if not holds(base, path) and not holds(live, path)}
+        linking = [path for path in [*rendered.files, *rendered.kept]
+                   if path not in writing and not holds(base, path)]
+        relinking = [path for path in rendered.written if holds(live, path)]
+        removing = [path for path in base if path not in wanted]
+        new.write(writing)
+        new.link(linking)
+        new.link(relinking, replace=True)
+        new.remove(removing)
         new.publish()
-        self._record(rendered, digests, files, changed)
-        gone = files.keys() - digests.keys() - rendered.kept
-        self.notes.append(f"{_count(len(changed), 'file')} written, {len(gone)} removed, "
-                          f"{len(digests) + len(rendered.kept) - len(changed)} linked as they "
-                          "were")
+        fresh = {*writing, *rendered.written} - set(relinking)
+        self._record(rendered, digests, {**base, **{p: live[p] for p in [*linking, *relinking]}},
+                     fresh)
+        counts = {"written": len(fresh), "linked from the current site": len(linking)
+                  + len(relinking), "kept from the site before last": len(wanted) - len(fresh)
+                  - len(linking) - len(relinking), "removed": len(removing)}
+        self.notes.append(", ".join(f"{_count(n, 'file') if not done else n} {what}"
+                                    for done, (what, n) in enumerate(
+                                        (what, n) for what, n in counts.items() if n)))
 
     def _record(self, rendered: Rendered, digests: dict[str, str], before: dict[str, Any],
-                fresh: set[str], folders: dict[str, int] | None = None) -> None:
+                fresh: set[str]) -> None:
         """Note the output folder as it now is, for the next build: the files `fresh` or not
-        in `before` as they are now, the others as `before` says, and the same for folders
-        (with `folders`, the times of those unchanged)."""
+        in `before` as they are now, the others as `before` says; and the site it replaced,
+        kept as the spare, as the last build noted it."""
         out = os.path.abspath(self.out)
         files: dict[str, Any] = {}
         try:
@@ -472,12 +473,14 @@ class BuildCache:
                     files[path] = (_state(os.stat(f"{out}/{path}")), digests[path])
                 else:
                     files[path] = before[path]
-            times = folders or {}
-            now = {folder for path in files for folder in _folders_of(path)}
+            folders = {folder for path in files for folder in _folders_of(path)}
+            spare = None
+            if self._written is not None and (self.records.folder / SPARE).exists():
+                spare = {key: self._written[key] for key in ("inode", "files", "folders")}
             record = {"inode": os.stat(out).st_ino, "salt": self._salt, "keys": rendered.keys,
                       "files": files,
-                      "folders": {f: times[f] if f in times else os.stat(f"{out}/{f}").st_mtime_ns
-                                  for f in sorted(now)}}
+                      "folders": {f: os.stat(f"{out}/{f}").st_mtime_ns for f in sorted(folders)},
+                      "spare": spare}
             self.records.save("written", _WRITTEN, record)
             if rendered.html:
                 self.records.save("html", code_key(), rendered.html)
@@ -497,6 +500,23 @@ class BuildCache:
                 self.records.save(f"read-{shard}", self._read_key, own)
         except OSError as err:
             self.notes.append(f"could not save the cache: {err}")
+
+
+def _intact(written: dict[str, Any], folder: str) -> bool:
+    """Whether `folder` is as `written` notes it: the same folder, no file added or removed in
+    any of its folders and no file changed."""
+    try:
+        if os.stat(folder).st_ino != written["inode"]:
+            return False
+        for path, mtime in written["folders"].items():
+            if os.stat(f"{folder}/{path}").st_mtime_ns != mtime:
+                return False
+        for path, (state, _) in written["files"].items():
+            if _state(os.stat(f"{folder}/{path}")) != state:
+                return False
+    except OSError:
+        return False
+    return True
 
 
 def _count(n: int, thing: str) -> str:

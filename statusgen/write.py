@@ -72,18 +72,23 @@ def file_digest(data: bytes) -> str:
 
 
 class NewSite:
-    """The next site, written into a fresh sibling folder of `out` (`.site.new-<pid>`) and put
-    in its place whole by `publish`, so a failure or a kill at any point leaves the previous
-    site as it was, or the new one complete. As a context manager it holds the writers' lock
-    from start to end, and removes the folder it wrote (the unfinished new site, or the old
-    one after the swap). Its methods raise OutputError.
+    """The next site, made in a folder beside `out` and put in its place whole by `publish`,
+    so a failure or a kill at any point leaves the previous site as it was, or the new one
+    complete. As a context manager it holds the writers' lock from start to end. Its methods
+    raise OutputError.
 
-    Forked processes may `write` into it too (each file is written once, by one of them)."""
+    The folder is fresh (`.site.new-<pid>`), or the `spare`: the site before last, which the
+    build before kept after its swap, and which `begin` reuses when the caller knows what it
+    holds, so that only the files that differ are written, linked or removed. After the swap,
+    the old site is kept as the spare, if one is asked for, else removed."""
 
     def __init__(self, out: Path) -> None:
         self.out = out
         self.target = out.resolve()  # where `out` is a link, the folder it leads to is replaced
         self.folder = self.target.parent / f".{self.target.name}.new-{os.getpid()}"
+        self.spare: Path | None = None
+        self.reused = False
+        self.published = False
         self._made: set[Path] = set()
         self._stack = ExitStack()
 
@@ -93,19 +98,34 @@ class NewSite:
             self._stack.enter_context(writers_lock(self.target.parent))
             try:
                 recover(self.target)
-                shutil.rmtree(self.folder, ignore_errors=True)
-                self.folder.mkdir()
             except BaseException:
                 self._stack.close()
                 raise
-        self._made = {self.folder}
         return self
 
     def __exit__(self, *error: object) -> None:
         try:
-            shutil.rmtree(self.folder, ignore_errors=True)
+            if self.reused and not self.published:
+                assert self.spare is not None
+                shutil.rmtree(self.spare, ignore_errors=True)  # half changed: known no more
+            elif not self.reused:  # the unfinished new site, or the old one after the swap
+                shutil.rmtree(self.folder, ignore_errors=True)
         finally:
             self._stack.close()
+
+    def begin(self, spare: Path | None = None, reuse: bool = False) -> None:
+        """Start the new site in the folder `spare` if `reuse`, else in a fresh folder (and
+        remove the spare, whose content is not known)."""
+        self.spare = spare
+        with self._failing():
+            if spare is not None and reuse:
+                self.folder, self.reused = spare, True
+            else:
+                if spare is not None:
+                    shutil.rmtree(spare, ignore_errors=True)
+                shutil.rmtree(self.folder, ignore_errors=True)
+                self.folder.mkdir()
+        self._made = {self.folder}
 
     @contextmanager
     def _failing(self) -> Iterator[None]:
@@ -116,7 +136,9 @@ class NewSite:
                               f"{err.strerror or err}; the previous site is unchanged") from None
 
     def _path(self, name: str) -> Path:
-        """Where `name` goes in the new folder, its folder made; refuses names outside it."""
+        """Where `name` goes in the new folder, its folder made, and in a reused folder what
+        stood there removed (it may be shared with the current site, and so is never changed
+        in place); refuses names outside the site."""
         parts = PurePosixPath(name).parts
         if not parts or PurePosixPath(name).is_absolute() or ".." in parts:
             raise OutputError(f"refusing to write outside the site: {name!r}")
@@ -124,6 +146,8 @@ class NewSite:
         if path.parent not in self._made:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._made.add(path.parent)
+        if self.reused:
+            path.unlink(missing_ok=True)
         return path
 
     def write(self, files: Mapping[str, bytes]) -> None:
@@ -140,7 +164,7 @@ class NewSite:
             for name in names:
                 path = self._path(name)
                 if replace:
-                    path.unlink()
+                    path.unlink(missing_ok=True)
                 try:
                     os.link(self.target / name, path)
                 except OSError as err:
@@ -148,10 +172,27 @@ class NewSite:
                         raise
                     shutil.copy2(self.target / name, path)
 
+    def remove(self, names: Iterable[str]) -> None:
+        """Remove files from a reused folder, and the folders they leave empty."""
+        with self._failing():
+            emptied: set[Path] = set()
+            for name in names:
+                path = self._path(name)
+                path.unlink(missing_ok=True)
+                emptied.update(path.parents)
+            for folder in sorted(emptied, key=lambda p: len(p.parts), reverse=True):
+                if folder != self.folder and self.folder in folder.parents:
+                    with suppress(OSError):  # not empty
+                        folder.rmdir()
+
     def publish(self) -> None:
-        """Swap the new folder in place of the site."""
+        """Swap the new folder in place of the site, then keep the old site as the spare."""
         with self._failing():
             _swap(self.folder, self.target)
+            self.published = True
+            if not self.reused and self.spare is not None and self.folder.exists():
+                with suppress(OSError):  # another file system: it is removed instead
+                    self.folder.rename(self.spare)
 
 
 def write_site(files: dict[str, bytes], out: Path, unchanged: Iterable[str] = ()) -> None:
@@ -159,6 +200,7 @@ def write_site(files: dict[str, bytes], out: Path, unchanged: Iterable[str] = ()
     the current site to keep as they are, hard-linked, so that a build that changed a few
     pages writes only those and is still swapped in whole."""
     with NewSite(out) as new:
+        new.begin()
         new.write(files)
         new.link(unchanged)
         new.publish()

@@ -172,6 +172,52 @@ def test_an_output_folder_changed_by_hand_is_built_anew(project: Path, tmp_path:
     assert snapshot(site) == clean
 
 
+def test_the_site_before_last_is_brought_up_to_date_and_swapped_in(project: Path,
+                                                                  tmp_path: Path) -> None:
+    """The site the last swap replaced is kept as a spare among the records; the next build
+    changes only the files that differ in it, then swaps it in."""
+    site = tmp_path / "site"
+    build(project, site)
+    build(project, site)  # the first site, swapped out, is now the spare
+    spare = tmp_path / CACHE_FOLDER / "site" / "spare"
+    assert snapshot(spare) == snapshot(site)
+    EDITS["an update's message"][0](project)
+    output = build(project, site)
+    assert "kept from the site before last" in output
+    build(project, tmp_path / "clean", "--clean")
+    assert snapshot(site) == snapshot(tmp_path / "clean")
+    incident(project, "2025-04-18-notice").unlink()  # its page goes from the spare too
+    assert "removed" in build(project, site)
+    assert snapshot(site) == snapshot(build_clean(project, tmp_path / "clean2"))
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == []
+
+
+def build_clean(project: Path, out: Path) -> Path:
+    build(project, out, "--clean")
+    return out
+
+
+@pytest.mark.parametrize("tamper", ["changed", "deleted", "added"])
+def test_a_spare_changed_by_hand_is_not_used(project: Path, tmp_path: Path,
+                                            tamper: str) -> None:
+    site = tmp_path / "site"
+    build(project, site)
+    build(project, site)
+    page = tmp_path / CACHE_FOLDER / "site" / "spare" / "incidents" / "2025-04-18-notice" \
+        / "index.html"
+    data = page.read_bytes()
+    page.unlink()  # it shares its inode with the site's page: replaced, not changed in place
+    if tamper == "changed":
+        page.write_bytes(data.replace(b"<h1", b"<h1 class=x"))
+    elif tamper == "added":
+        page.write_bytes(data)
+        (page.parent / "stray.html").write_text("not ours")
+    EDITS["an update's message"][0](project)
+    output = build(project, site)
+    assert "kept from the site before last" not in output
+    assert snapshot(site) == snapshot(build_clean(project, tmp_path / "clean"))
+
+
 def test_clean_ignores_the_cache(project: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
     build(project, site)
