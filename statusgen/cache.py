@@ -218,12 +218,12 @@ def _shown(root: Path, relative: str) -> str:
     return relative if root == Path(".") else str(root / relative)
 
 
-def _read_incident(root: Path, name: str) -> tuple[Source | None, list[Any], str]:
-    """One file of incidents/ as load.load_project reads it, and its content digest ("" when it
-    changed while being read)."""
+def _read_incident(root: Path, inside: Path, name: str) -> tuple[Source | None, list[Any], str]:
+    """One file of incidents/ as load.load_project reads it (`inside`: the project, resolved),
+    and its content digest ("" when it changed while being read)."""
     path = root / "incidents" / name
     shown = _shown(root, f"incidents/{name}")
-    why = outside_link(path, root.resolve())
+    why = outside_link(path, inside)
     if why is not None:
         return None, [why], ""
     try:
@@ -309,6 +309,7 @@ class BuildCache:
                          or state[2] >= old[name][3] - RACY_NS)
         entries = {name: old[name] for name in scan.files.keys() - set(changed)}
         shown = _shown(root, CONFIG_NAME)
+        inside = root.resolve()
         data, problems = load_file(root / CONFIG_NAME, shown)
         config = Source(shown, "statusgen", data)
         themes = frozenset(p.name for p in (root / "themes").iterdir() if p.is_dir()) \
@@ -324,7 +325,7 @@ class BuildCache:
             found: list[tuple[str, str, Incident | None]] = []
             sources, digests = [], {}
             for name in names:
-                source, problems, digest = _read_incident(root, name)
+                source, problems, digest = _read_incident(root, inside, name)
                 if source is None or problems:
                     return []
                 if digest and name in old and old[name][1] == digest:

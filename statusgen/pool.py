@@ -62,7 +62,7 @@ class Forked(Generic[Item, Result]):
     def _start(self) -> None:
         global _job
         # small chunks keep both workers busy to the end; large ones cost less to send
-        size = max(10, len(self.items) // (self.workers * 8))
+        size = max(10, len(self.items) // (self.workers * 24))
         chunks = [self.items[i:i + size] for i in range(0, len(self.items), size)]
         _job = self.job  # type: ignore[assignment]
         # Frozen, the inherited objects are never visited by a worker's cycle collector, which
