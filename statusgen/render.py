@@ -40,6 +40,7 @@ from .write import file_digest
 
 BUILTIN_THEME = Path(__file__).parent / "themes" / "default"
 RECENT_DAYS = 15
+COMPONENT_PAGE = 50  # incidents listed on a component's page, and on each older one
 
 STATUS_LABELS = {
     "investigating": "Investigating",
@@ -581,13 +582,20 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
                     touching[affected].append(view)
             for component in project.components:
                 own = _component_view(component, states)
+                # newest first, COMPONENT_PAGE to a page: no page grows with the history
+                chunks = _pages(touching[component.id], COMPONENT_PAGE)
                 path = f"{own.path}index.html"
                 periods = history.uptime_periods(lines[component.id], now, tz)
                 if not unchanged(path, repr(own), repr(uptimes[component.id]), repr(periods),
-                                 *listed(v.id for v in touching[component.id])):
+                                 len(chunks), *listed(v.id for v in chunks[0])):
                     page("component.html", path, component=own, uptime=uptimes[component.id],
                          formula=intervals.UPTIME_FORMULA, periods=periods,
-                         incidents=touching[component.id])
+                         incidents=chunks[0], number=1, count=len(chunks))
+                for number, chunk in enumerate(chunks[1:], start=2):
+                    path = f"{own.path}page/{number}/index.html"
+                    if not unchanged(path, repr(own), len(chunks), *listed(v.id for v in chunk)):
+                        page("component-page.html", path, component=own, incidents=chunk,
+                             number=number, count=len(chunks))
             months = history.months(project, tz)
             page("history.html", "history/index.html", months=months)
             for number, month in enumerate(months):
@@ -630,6 +638,11 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
             files["sitemap.xml"] = _sitemap(site.base_url, located)
     return Rendered(dict(sorted(files.items())), frozenset(kept), written, keys, len(pages),
                     converted.used)
+
+
+def _pages(items: list[IncidentView], size: int) -> list[list[IncidentView]]:
+    """`items` cut into pages of `size`; one page (maybe empty) at least."""
+    return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
 
 
 def _sitemap(base_url: str, pages: list[str]) -> bytes:

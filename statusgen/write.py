@@ -4,10 +4,11 @@ The site is written into a fresh sibling folder, `.site.new-<pid>`, which then t
 of `site` in one step. On Linux and macOS the two folders are exchanged by one system call
 (`renameat2` with RENAME_EXCHANGE, `renamex_np` with RENAME_SWAP), so at every instant `site`
 is a complete folder, the old site or the new one, even if the build is killed with SIGKILL;
-the old site, now under the temporary name, is then deleted. Where the system cannot exchange
-(another OS, or a file system without the call), the old folder is renamed aside and the new
-one into place: a build killed between those two renames leaves no `site` for that moment, and
-the next build or `serve` puts the old site back before anything else.
+the old site, now under the temporary name, is then deleted, or kept as the spare that the
+next build brings up to date instead of making a fresh folder (see NewSite). Where the system
+cannot exchange (another OS, or a file system without the call), the old folder is renamed
+aside and the new one into place: a build killed between those two renames leaves no `site`
+for that moment, and the next build or `serve` puts the old site back before anything else.
 
 `site` stays a plain folder, not a link to a versioned one: `cp -r`, `rsync`, `tar`, `aws s3
 sync`, GitHub's upload-pages-artifact and the hosts' own build steps all see ordinary files,

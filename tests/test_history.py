@@ -123,3 +123,46 @@ def test_an_incident_page_draws_a_lane_per_component(site: Path) -> None:
     table = page[page.index('<table class="lanes-table">'):]
     for lane in lanes:
         assert f'<th scope="row">{lane}</th>' in table
+
+
+def test_a_component_lists_its_incidents_fifty_to_a_page(tmp_path: Path) -> None:
+    """No page grows with the history: a component's page lists its 50 latest incidents and
+    links to pages of older ones, each incident on exactly one of them, newest first."""
+    root = tmp_path / "project"
+    (root / "incidents").mkdir(parents=True)
+    (root / "statusgen.yaml").write_text(
+        "site: {title: Paged, base_url: 'https://status.example.com/', timezone: UTC}\n"
+        "components:\n  - {id: web, name: Website}\n  - {id: app, name: App}\n")
+    for n in range(120):
+        day = f"2025-{1 + n // 28:02}-{1 + n % 28:02}"
+        (root / "incidents" / f"e{n:03}.yaml").write_text(
+            f"title: Event {n}\nupdates:\n"
+            f"  - {{at: '{day} 10:00', status: investigating, message: Down.,\n"
+            f"     components: {{web: major_outage}}}}\n"
+            f"  - {{at: '{day} 11:00', status: resolved, message: Up.}}\n")
+    out = tmp_path / "site"
+    result = CliRunner().invoke(main, ["build", "--project", str(root), "--out", str(out),
+                                       "--now", "2025-06-01T00:00:00Z"])
+    assert result.exit_code == 0, result.output
+    folder = out / "components" / "web"
+    pages = [folder / "index.html", folder / "page" / "2" / "index.html",
+             folder / "page" / "3" / "index.html"]
+    assert not (folder / "page" / "4").exists()
+    assert not (out / "components" / "app" / "page").exists()
+    seen: list[int] = []
+    for number, page in enumerate(pages, start=1):
+        html = page.read_text()
+        up = "../" * (page.relative_to(out).as_posix().count("/"))
+        events = [int(n) for n in re.findall(
+            rf'class="entry-title" href="{re.escape(up)}incidents/e(\d+)/"', html)]
+        assert len(events) == (50 if number < 3 else 20)
+        seen += events
+        assert f"Page {number} of 3" in html
+        assert ('>Older incidents</a>' in html) == (number < 3)
+        assert ('>Newer incidents</a>' in html) == (number > 1)
+        for link in re.findall(r'href="([^"#]+)"', html):  # every link leads to a page
+            if not link.startswith("https://"):
+                target = (page.parent / link).resolve()
+                assert (target / "index.html" if link.endswith("/") else target).exists(), link
+    assert seen == list(range(119, -1, -1))
+    assert "components/web/page/3/" in (out / "sitemap.xml").read_text()

@@ -302,3 +302,29 @@ def test_pages_rendered_in_worker_processes_equal_those_made_in_one(tmp_path: Pa
     assert "incident pages (2 processes)" in stopwatch.seconds
     assert len(one.files) > pool.MIN_ITEMS
     assert one.files == two.files
+
+
+def test_paged_component_lists_stay_equal_to_a_clean_build(tmp_path: Path) -> None:
+    """An incident added or deleted moves others from page to page of a component's list."""
+    root = tmp_path / "project"
+    (root / "incidents").mkdir(parents=True)
+    (root / "statusgen.yaml").write_text(
+        "site: {title: Paged, base_url: 'https://status.example.com/', timezone: UTC}\n"
+        "components:\n  - {id: web, name: Website}\n")
+
+    def add(n: int) -> None:
+        day = f"2025-{1 + n // 28:02}-{1 + n % 28:02}"
+        (root / "incidents" / f"e{n:03}.yaml").write_text(
+            f"title: Event {n}\nupdates:\n  - {{at: '{day} 10:00', status: resolved, "
+            "message: Down and up., components: {web: major_outage}}\n")
+
+    for n in range(0, 110, 2):
+        add(n)
+    site = tmp_path / "site"
+    build(root, site, now=LATER)
+    for change in (lambda: add(51), lambda: (root / "incidents" / "e100.yaml").unlink()):
+        change()
+        build(root, site, now=LATER)
+        build(root, tmp_path / "clean", "--clean", now=LATER)
+        assert snapshot(site) == snapshot(tmp_path / "clean")
+        assert (site / "components" / "web" / "page" / "2" / "index.html").exists()
