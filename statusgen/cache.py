@@ -145,14 +145,23 @@ class _Records:
             return None
 
     def save(self, name: str, key: str, value: Any) -> None:
+        self.put(name, self.pack(key, value))
+
+    def pack(self, key: str, value: Any) -> bytes | None:
+        """A record as `put` writes it; None without a key to sign it."""
         if self.secret is None:
-            return
+            return None
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         stored = key.encode()
         assert len(stored) == 64
+        return self._mac(stored, data) + stored + data
+
+    def put(self, name: str, record: bytes | None) -> None:
+        if record is None:
+            return
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.folder / f".{name}.new-{os.getpid()}"
-        tmp.write_bytes(self._mac(stored, data) + stored + data)
+        tmp.write_bytes(record)
         tmp.replace(self.folder / name)
 
     def state(self, name: str) -> FileState | None:
@@ -268,6 +277,7 @@ class BuildCache:
     _read_changed: set[int] = field(default_factory=set)  # shards to save
     _written: dict[str, Any] | None = None  # the output folder, when it is as recorded
     _spare: dict[str, Any] | None = None  # the spare folder, when it is as recorded
+    _packed: list[tuple[str, bytes | None]] | None = None  # records made, for save to write
     _salt: str = ""
     _templates: _Templates | None = None
 
@@ -488,17 +498,28 @@ class BuildCache:
         except OSError as err:
             self.notes.append(f"could not record the output folder: {err}")
 
+    def pack(self) -> None:
+        """Make the records of what was read (the shards that changed) and the templates
+        compiled, for `save`: the slow part, which a build does while its workers render."""
+        packed: list[tuple[str, bytes | None]] = []
+        if self._templates is not None and self._templates.changed:
+            packed.append(("templates", self.records.pack(code_key(), self._templates.known)))
+        shards: dict[int, dict[str, Entry]] = {n: {} for n in self._read_changed}
+        for name, entry in self._read.items():
+            shards.get(_shard(name), {})[name] = entry
+        for shard, own in sorted(shards.items()):
+            packed.append((f"read-{shard}", self.records.pack(self._read_key, own)))
+        self._packed = packed
+
     def save(self) -> None:
-        """Keep what was read for the next build (the shards that changed), and the templates
-        compiled."""
+        """Keep what was read and compiled for the next build; written after the site, which
+        comes first where room is short."""
+        if self._packed is None:
+            self.pack()
+        assert self._packed is not None
         try:
-            if self._templates is not None and self._templates.changed:
-                self.records.save("templates", code_key(), self._templates.known)
-            shards: dict[int, dict[str, Entry]] = {n: {} for n in self._read_changed}
-            for name, entry in self._read.items():
-                shards.get(_shard(name), {})[name] = entry
-            for shard, own in sorted(shards.items()):
-                self.records.save(f"read-{shard}", self._read_key, own)
+            for name, record in self._packed:
+                self.records.put(name, record)
         except OSError as err:
             self.notes.append(f"could not save the cache: {err}")
 

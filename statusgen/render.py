@@ -459,10 +459,12 @@ def _digest(*parts: object) -> str:
 
 def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | None = None,
                    stopwatch: Stopwatch | None = None, workers: int = 1,
-                   sink: Callable[[Mapping[str, bytes]], None] | None = None) -> Rendered:
+                   sink: Callable[[Mapping[str, bytes]], None] | None = None,
+                   meanwhile: Callable[[], None] | None = None) -> Rendered:
     """The site at `now`, except the pages that `memo` shows the last build wrote from the same
     inputs. Incident pages render in `workers` forked processes when there are many, and go to
-    `sink` (which writes them) as they come, if there is one."""
+    `sink` (which writes them) as they come, if there is one. `meanwhile` is work of the
+    caller's that this process does while the workers are at it (or at the end)."""
     clock = stopwatch or Stopwatch()
     with clock.stage("model"):
         project = model.published(project, now)
@@ -618,6 +620,8 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
             files.update(ical.render_ical(project, now, views))
             files.update(badges.render_badges(project, now, views))
             files.update(headers.render_headers(project))
+        if meanwhile is not None:
+            meanwhile()
         with clock.stage(f"incident pages ({rendering.workers} "
                          f"process{'es' if rendering.workers > 1 else ''})"):
             # Written as they come, while the workers make more: one process writing files in

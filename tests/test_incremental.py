@@ -249,7 +249,7 @@ def test_profile_prints_every_stage(project: Path, tmp_path: Path) -> None:
     assert lines[0].startswith(f"Built {tmp_path / 'site'}: ")
     stages = [line.split()[0] for line in lines[1:] if line.rstrip().endswith(" s")]
     assert stages == ["read", "output", "model", "pages", "feeds", "api", "calendar,",
-                      "incident", "sitemap", "write", "cache"]
+                      "cache", "incident", "sitemap", "write"]
     without = CliRunner().invoke(main, ["build", "--project", str(project), "--out",
                                         str(tmp_path / "site"), "--now", NOW])
     assert without.output.count("\n") == 1
