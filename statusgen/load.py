@@ -150,13 +150,17 @@ class _Builder:
         if node.tag not in _PLAIN_SCALARS:
             self.problem(node, _tag_problem(node))
             return None
-        try:
-            value = self.loader.construct_object(node, deep=True)
-        except (ValueError, KeyError, IndexError):  # `!!int x`, or an integer too long
-            value = node.value if len(node.value) <= 40 else node.value[:40] + "..."
-            self.problem(node, f"'{value}' is not a valid {node.tag.replace(_TAG, '!!', 1)} "
-                               "value: write plain text, in quotes")
-            return None
+        if node.tag == _TAG + "str":  # what the constructor would return, without its work
+            value = node.value
+        else:
+            try:
+                value = self.loader.construct_object(node, deep=True)
+            except (ValueError, KeyError, IndexError):  # `!!int x`, or an integer too long
+                value = node.value if len(node.value) <= 40 else node.value[:40] + "..."
+                self.problem(node, f"'{value}' is not a valid "
+                                   f"{node.tag.replace(_TAG, '!!', 1)} value: write plain text, "
+                                   "in quotes")
+                return None
         why = _text_problem(value) if isinstance(value, str) else None
         if why is not None:
             self.problem(node, why)
@@ -205,12 +209,25 @@ class _TooBig(Exception):
         self.message = message
 
 
+# Each collection in a document starts at a character of its own among these ("[", "{", a
+# sequence's first "-", a mapping's first ":" or "?"), so a text with fewer cannot nest deeper.
+_OPENERS = "[{-?:"
+# Nesting that PyYAML composes safely (recursively: in C with the C parser, else in Python,
+# within the interpreter's recursion limit); deeper than MAX_DEPTH is then refused by _Builder.
+_SAFE_NESTING = 2_000 if _BaseLoader.__name__.startswith("C") else 200
+
+
+def _may_nest_deeply(text: str) -> bool:
+    return len(text) > _SAFE_NESTING and sum(map(text.count, _OPENERS)) > _SAFE_NESTING
+
+
 def _too_deep(text: str) -> Mark | None:
     """Where the document first nests deeper than MAX_DEPTH, or None.
 
     PyYAML composes nodes recursively (in C with the C parser): tens of thousands of `[` crash
     the interpreter. The event stream is flat, so it is read first, and only up to the depth
-    that is refused (libyaml takes quadratic time over very deep flow collections)."""
+    that is refused (libyaml takes quadratic time over very deep flow collections). Only for
+    texts that may nest deeply: the others are composed at once."""
     loader = _Loader(text)
     try:
         depth = 0
@@ -232,7 +249,7 @@ def load_text(text: str, path: str) -> tuple[Any, list[Problem]]:
     """Parse one YAML document; returns its data (None when unusable) and the problems."""
     loader = _Loader(text)
     try:
-        deep = _too_deep(text)
+        deep = _too_deep(text) if _may_nest_deeply(text) else None
         if deep is not None:
             return None, [Problem(path, *deep, f"nested more than {MAX_DEPTH} levels deep")]
         node = loader.get_single_node()
