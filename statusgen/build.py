@@ -89,10 +89,6 @@ class Build:
         with self.stopwatch.stage("read"):
             return self.cache.read_project(self.root)
 
-    def _pack(self) -> None:
-        with self.stopwatch.stage("cache"):
-            self.cache.pack()
-
     def finish(self, project: Project, now: datetime) -> BuildResult:
         """Render the site as it stands at `now` and put it at `out`; raises OutputError."""
         check_output_folder(self.out, self.root)
@@ -103,10 +99,11 @@ class Build:
                 memo = self.cache.memo(theme)
                 self.cache.begin(new)
             rendered = render_changes(project, now, theme, memo, self.stopwatch,
-                                      available_workers(), new.write, self._pack)
+                                      available_workers(), new.write)
             with self.stopwatch.stage("write"):
                 self.cache.publish(rendered, new)
         with self.stopwatch.stage("cache"):
+            self.cache.remember(rendered.html)
             self.cache.save()
         return BuildResult(len(rendered.files) + len(rendered.written) + len(rendered.kept),
                            rendered.pages, time.perf_counter() - self.started,

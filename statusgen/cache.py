@@ -34,10 +34,10 @@ import secrets
 import sys
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 
@@ -145,23 +145,14 @@ class _Records:
             return None
 
     def save(self, name: str, key: str, value: Any) -> None:
-        self.put(name, self.pack(key, value))
-
-    def pack(self, key: str, value: Any) -> bytes | None:
-        """A record as `put` writes it; None without a key to sign it."""
         if self.secret is None:
-            return None
+            return
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         stored = key.encode()
         assert len(stored) == 64
-        return self._mac(stored, data) + stored + data
-
-    def put(self, name: str, record: bytes | None) -> None:
-        if record is None:
-            return
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.folder / f".{name}.new-{os.getpid()}"
-        tmp.write_bytes(record)
+        tmp.write_bytes(self._mac(stored, data) + stored + data)
         tmp.replace(self.folder / name)
 
     def state(self, name: str) -> FileState | None:
@@ -277,7 +268,9 @@ class BuildCache:
     _read_changed: set[int] = field(default_factory=set)  # shards to save
     _written: dict[str, Any] | None = None  # the output folder, when it is as recorded
     _spare: dict[str, Any] | None = None  # the spare folder, when it is as recorded
-    _packed: list[tuple[str, bytes | None]] | None = None  # records made, for save to write
+    _incidents: tuple[Incident, ...] = ()  # as read
+    _markdown: dict[int, dict[str, str]] = field(default_factory=dict)  # shards loaded
+    _markdown_changed: set[int] = field(default_factory=set)
     _salt: str = ""
     _templates: _Templates | None = None
 
@@ -307,6 +300,7 @@ class BuildCache:
             project = self._read_changed_files(root, scan, old) if scan.simple else None
             if project is None:
                 project = self._read_everything(root, scan)
+        self._incidents = project.incidents
         return project
 
     def _read_changed_files(self, root: Path, scan: _Scan,
@@ -405,6 +399,40 @@ class BuildCache:
         if not old:
             self._read_changed = set(range(SHARDS))
 
+    # --- Markdown ------------------------------------------------------------------------------
+
+    def _markdown_shard(self, shard: int) -> dict[str, str]:
+        found = self._markdown.get(shard)
+        if found is None:
+            found = self._markdown[shard] = {} if self.clean else \
+                self.records.load(f"markdown-{shard}", code_key()) or {}
+        return found
+
+    def lookup(self, text: str) -> str | None:
+        """The HTML an earlier build made of `text`, if it is kept (render.MarkdownCache)."""
+        return self._markdown_shard(_text_shard(text)).get(text)
+
+    def load_all(self) -> None:
+        for shard in range(SHARDS):
+            self._markdown_shard(shard)
+
+    def remember(self, html: dict[str, str]) -> None:
+        """Keep the Markdown a build converted, in the shards it falls in; and, in those, no
+        longer what the project has ceased to say."""
+        self.notes.append(f"{_count(len(html), 'text')} converted from Markdown")
+        changed = {_text_shard(text) for text in html}
+        if not changed:
+            return
+        said = {u.message for i in self._incidents for u in i.updates} | \
+            {i.postmortem for i in self._incidents}
+        for text, made in html.items():
+            self._markdown_shard(_text_shard(text))[text] = made
+        for shard in changed:
+            kept = self._markdown[shard]
+            for text in kept.keys() - said:
+                del kept[text]
+        self._markdown_changed |= changed
+
     # --- rendering and writing -------------------------------------------------------------
 
     def templates(self) -> BytecodeCache:
@@ -418,7 +446,6 @@ class BuildCache:
         """What render needs to leave unchanged pages as they are on disk."""
         self._salt = hashlib.sha256(f"{code_key()}:{theme.fingerprint()}".encode()).hexdigest()
         previous: dict[str, str] = {}
-        html: dict[str, str] = {}
         if not self.clean:
             written = self.records.load("written", _WRITTEN)
             if written is not None and _intact(written, os.path.abspath(self.out)):
@@ -428,8 +455,7 @@ class BuildCache:
             spare = (written or {}).get("spare")
             if spare is not None and _intact(spare, str(self.records.folder / SPARE)):
                 self._spare = spare
-            html = self.records.load("html", code_key()) or {}
-        return Memo(self._salt, self.sources, previous, html)
+        return Memo(self._salt, self.sources, previous, self)
 
     def begin(self, new: NewSite) -> None:
         """Start the new site in the spare folder if it is as recorded, else afresh."""
@@ -493,35 +519,29 @@ class BuildCache:
                       "folders": {f: os.stat(f"{out}/{f}").st_mtime_ns for f in sorted(folders)},
                       "spare": spare}
             self.records.save("written", _WRITTEN, record)
-            if rendered.html:
-                self.records.save("html", code_key(), rendered.html)
         except OSError as err:
             self.notes.append(f"could not record the output folder: {err}")
 
-    def pack(self) -> None:
-        """Make the records of what was read (the shards that changed) and the templates
-        compiled, for `save`: the slow part, which a build does while its workers render."""
-        packed: list[tuple[str, bytes | None]] = []
-        if self._templates is not None and self._templates.changed:
-            packed.append(("templates", self.records.pack(code_key(), self._templates.known)))
-        shards: dict[int, dict[str, Entry]] = {n: {} for n in self._read_changed}
-        for name, entry in self._read.items():
-            shards.get(_shard(name), {})[name] = entry
-        for shard, own in sorted(shards.items()):
-            packed.append((f"read-{shard}", self.records.pack(self._read_key, own)))
-        self._packed = packed
-
     def save(self) -> None:
-        """Keep what was read and compiled for the next build; written after the site, which
-        comes first where room is short."""
-        if self._packed is None:
-            self.pack()
-        assert self._packed is not None
+        """Keep what was read (the shards that changed), the templates compiled and the
+        Markdown converted, for the next build; after the site, which comes first where room
+        is short. One record at a time: a build of 10,000 incidents reads 70 MB of them."""
+        records: list[tuple[str, str, Callable[[], Any]]] = []
+        if self._templates is not None and self._templates.changed:
+            known = self._templates.known
+            records.append(("templates", code_key(), lambda: known))
+        for shard in sorted(self._read_changed):
+            records.append((f"read-{shard}", self._read_key, partial(self._read_shard, shard)))
+        for shard in sorted(self._markdown_changed):
+            records.append((f"markdown-{shard}", code_key(), partial(self._markdown.get, shard)))
         try:
-            for name, record in self._packed:
-                self.records.put(name, record)
+            for name, key, value in records:
+                self.records.save(name, key, value())
         except OSError as err:
             self.notes.append(f"could not save the cache: {err}")
+
+    def _read_shard(self, shard: int) -> dict[str, Entry]:
+        return {name: entry for name, entry in self._read.items() if _shard(name) == shard}
 
 
 def _intact(written: dict[str, Any], folder: str) -> bool:
@@ -562,6 +582,10 @@ def _stem(name: str) -> str:
 
 def _shard(name: str) -> int:
     return zlib.crc32(name.encode()) % SHARDS
+
+
+def _text_shard(text: str) -> int:
+    return zlib.crc32(text.encode()) % SHARDS
 
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import markdown
@@ -34,7 +34,7 @@ from markupsafe import Markup, escape
 
 from . import api, badges, feeds, headers, history, ical, intervals, model
 from .load import not_text
-from .pool import Forked
+from .pool import MIN_ITEMS, Forked
 from .project import Component, CustomerImpact, Impact, Incident, Project, State, Update
 from .write import file_digest
 
@@ -216,19 +216,31 @@ class IncidentView:
 
 
 class Converted:
-    """Markdown converted to HTML, by message: what earlier builds converted, and what this
-    one converts; `used` is what this process asked for."""
+    """Markdown converted to HTML, by message: what `lookup` finds (kept by earlier builds) or
+    this process converts; `new` is what it converted itself."""
 
-    def __init__(self, known: Mapping[str, str] | None = None) -> None:
-        self.known = dict(known or {})
-        self.used: dict[str, str] = {}
+    def __init__(self, lookup: Callable[[str], str | None] | None = None) -> None:
+        self.lookup = lookup
+        self.known: dict[str, str] = {}
+        self.new: dict[str, str] = {}
 
     def html(self, text: str) -> Markup:
         found = self.known.get(text)
         if found is None:
-            found = self.known[text] = str(markdown_html(text))
-        self.used[text] = found
+            found = self.lookup(text) if self.lookup is not None else None
+            if found is None:
+                found = self.new[text] = str(markdown_html(text))
+            self.known[text] = found
         return Markup(found)
+
+
+class MarkdownCache(Protocol):
+    """HTML that earlier builds made of Markdown, by message."""
+
+    def lookup(self, text: str) -> str | None: ...
+
+    def load_all(self) -> None:
+        """Load everything now, before the worker processes start (they inherit it)."""
 
 
 @dataclass(frozen=True)
@@ -435,7 +447,7 @@ class Memo:
     salt: str  # a digest of the code, libraries and theme files that make pages
     sources: Mapping[str, str]  # incident id -> a digest of the file it was read from
     previous: Mapping[str, str]  # page path -> the key it was last written from
-    html: Mapping[str, str] = field(default_factory=dict)  # Markdown converted before
+    markdown: MarkdownCache | None = None  # Markdown converted before
 
 
 @dataclass(frozen=True)
@@ -445,7 +457,7 @@ class Rendered:
     written: dict[str, str]  # incident pages already given to the sink, by digest
     keys: dict[str, str]  # page path -> key, for the pages that have one
     pages: int  # HTML pages in the site, kept ones included
-    html: dict[str, str]  # the Markdown this process converted or reused, by message
+    html: dict[str, str]  # the Markdown this build converted, by message
 
 
 def render_site(project: Project, now: datetime, theme: Theme) -> dict[str, bytes]:
@@ -459,12 +471,10 @@ def _digest(*parts: object) -> str:
 
 def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | None = None,
                    stopwatch: Stopwatch | None = None, workers: int = 1,
-                   sink: Callable[[Mapping[str, bytes]], None] | None = None,
-                   meanwhile: Callable[[], None] | None = None) -> Rendered:
+                   sink: Callable[[Mapping[str, bytes]], None] | None = None) -> Rendered:
     """The site at `now`, except the pages that `memo` shows the last build wrote from the same
     inputs. Incident pages render in `workers` forked processes when there are many, and go to
-    `sink` (which writes them) as they come, if there is one. `meanwhile` is work of the
-    caller's that this process does while the workers are at it (or at the end)."""
+    `sink` (which writes them) as they come, if there is one."""
     clock = stopwatch or Stopwatch()
     with clock.stage("model"):
         project = model.published(project, now)
@@ -477,7 +487,7 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
         files: dict[str, bytes] = {assets[name]: data for name, data in static.items()}
 
         states = model.component_states_at(project, now)
-        converted = Converted(memo.html if memo else None)
+        converted = Converted(memo.markdown.lookup if memo and memo.markdown else None)
         views = incident_views(project, now, states, converted)
         indicator = model.overall_indicator(project, now)
         lines = intervals.timelines(project)
@@ -549,19 +559,22 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
     incidents = {i.id: i for i in project.incidents}
     todo = [v.id for v in ordered if not unchanged(f"{v.path}index.html", *listed([v.id]))]
 
-    def incident_pages(ids: Sequence[str]) -> list[tuple[str, bytes]]:
+    def incident_pages(ids: Sequence[str]) -> list[tuple[str, bytes, dict[str, str]]]:
         """Pages made from views of their own, which go when their page is made: the views
-        of `views` would keep every update's HTML (in each worker, for all of its pages)."""
-        own = Converted(converted.known)
+        of `views` would keep every update's HTML (in each worker, for all of its pages).
+        With each page, the Markdown converted for it."""
         pages = []
         for i in ids:
+            own = Converted(converted.lookup)
             view = incident_view(incidents[i], project, now, states, own)
             pages.append((f"{view.path}index.html", render_page(
                 "incident.html", f"{view.path}index.html", incident=view,
-                timeline=history.incident_timeline(incidents[i], project, now))))
+                timeline=history.incident_timeline(incidents[i], project, now)), own.new))
         return pages
 
     env.get_template("incident.html")  # compiled once, before any worker starts
+    if memo and memo.markdown and len(todo) >= MIN_ITEMS:
+        memo.markdown.load_all()
     with Forked(incident_pages, todo, workers) as rendering:
         with clock.stage("pages"):
             active = [v for v in ordered if not v.is_maintenance and v.status != "resolved"]
@@ -620,14 +633,13 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
             files.update(ical.render_ical(project, now, views))
             files.update(badges.render_badges(project, now, views))
             files.update(headers.render_headers(project))
-        if meanwhile is not None:
-            meanwhile()
         with clock.stage(f"incident pages ({rendering.workers} "
                          f"process{'es' if rendering.workers > 1 else ''})"):
             # Written as they come, while the workers make more: one process writing files in
             # a folder is faster than two contending for it, and they are not all kept.
             written: dict[str, str] = {}
-            for path, data in rendering:
+            for path, data, made in rendering:
+                converted.new.update(made)
                 if sink is None:
                     files[path] = data
                 else:
@@ -641,7 +653,7 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
         if not unchanged("sitemap.xml", *located):
             files["sitemap.xml"] = _sitemap(site.base_url, located)
     return Rendered(dict(sorted(files.items())), frozenset(kept), written, keys, len(pages),
-                    converted.used)
+                    converted.new)
 
 
 def _pages(items: list[IncidentView], size: int) -> list[list[IncidentView]]:

@@ -3,6 +3,7 @@ clean build writes; the cache is only ever a shortcut."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from collections.abc import Callable
@@ -118,11 +119,17 @@ def test_edits_in_a_row_each_equal_a_clean_build(project: Path, tmp_path: Path) 
 
 
 def test_a_new_now_equals_a_clean_build(project: Path, tmp_path: Path) -> None:
-    build(project, tmp_path / "site")
+    """Every page is made again, from the Markdown that the last build converted."""
+    first = build(project, tmp_path / "site")
+    converted = int(re.search(r"(\d+) texts? converted from Markdown", first)[1])
+    assert converted > 5
     output = build(project, tmp_path / "site", now=LATER)
     assert "0 of 5 incident files parsed" in output
+    assert "0 texts converted from Markdown" in output
     build(project, tmp_path / "clean", "--clean", now=LATER)
     assert snapshot(tmp_path / "site") == snapshot(tmp_path / "clean")
+    edit(incident(project, "2025-04-19-app-down"), "The app does not open.", "Nothing opens.")
+    assert "1 text converted from Markdown" in build(project, tmp_path / "site", now=LATER)
 
 
 THEME_EDITS: dict[str, Callable[[Path], None]] = {
@@ -249,7 +256,7 @@ def test_profile_prints_every_stage(project: Path, tmp_path: Path) -> None:
     assert lines[0].startswith(f"Built {tmp_path / 'site'}: ")
     stages = [line.split()[0] for line in lines[1:] if line.rstrip().endswith(" s")]
     assert stages == ["read", "output", "model", "pages", "feeds", "api", "calendar,",
-                      "cache", "incident", "sitemap", "write"]
+                      "incident", "sitemap", "write", "cache"]
     without = CliRunner().invoke(main, ["build", "--project", str(project), "--out",
                                         str(tmp_path / "site"), "--now", NOW])
     assert without.output.count("\n") == 1
