@@ -7,7 +7,8 @@ For each size it writes a project (benchmarks/generate.py) into a fresh temporar
 runs the installed `statusgen` executable as a subprocess, as a user would: clean builds (no
 output folder, no cache), then two rebuilds, each after editing one incident's latest message
 (the cache of the build before is warm; the second also finds the site before last kept as a
-spare). It also builds the repository's own demo. Each row is the median
+spare), and a third, after another edit, an hour later: a build on the clock, whose every page
+shows the new time. It also builds the repository's own demo. Each row is the median
 of the runs, with:
 
 - wall: seconds from starting the process to its exit, interpreter start included;
@@ -32,6 +33,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -124,6 +126,12 @@ def _edit(incident: Path, n: int) -> None:
     incident.write_text(f"{text}\n      Edited for run {n}.\n", encoding="utf-8")
 
 
+def _later(n: int) -> str:
+    """The benchmark's `now`, n + 1 hours later."""
+    return (datetime.fromisoformat(NOW.replace("Z", "+00:00")) + timedelta(hours=n + 1)) \
+        .isoformat()
+
+
 def _median(runs: list[Run]) -> Run:
     return Run(*(statistics.median(getattr(r, f) for r in runs) for f in
                  ("wall", "cpu", "rss_mb", "pss_mb")),
@@ -169,7 +177,7 @@ def main() -> None:
             # git does): the files were all just written, which is not what a rebuild meets.
             time.sleep(2.1)
             out = project / "site"
-            clean, first, incremental = [], [], []
+            clean, first, incremental, later = [], [], [], []
             for n in range(args.runs):
                 shutil.rmtree(out, ignore_errors=True)
                 shutil.rmtree(project / ".statusgen-cache", ignore_errors=True)
@@ -183,11 +191,17 @@ def main() -> None:
                         _edit(incidents[len(incidents) // 2], edit)
                         runs.append(build(args.statusgen, project, out, NOW))
                         print(f"  {size} edited: {runs[-1]}", file=sys.stderr)
+                    # What a build on the clock meets: every page shows the new time.
+                    _edit(incidents[len(incidents) // 3], 2 * n)
+                    later.append(build(args.statusgen, project, out, _later(n)))
+                    print(f"  {size} edited, new now: {later[-1]}", file=sys.stderr)
             rows.append(_row(f"{size:,}", "clean", _median(clean), size))
             if incremental:
                 rows.append(_row(f"{size:,}", "first edit after a clean build", _median(first),
                                  None))
                 rows.append(_row(f"{size:,}", "one incident edited", _median(incremental),
+                                 None))
+                rows.append(_row(f"{size:,}", "one incident edited, a new now", _median(later),
                                  None))
     print(f"load average after: {_loadavg()}", file=sys.stderr)
     print("\n".join(rows))

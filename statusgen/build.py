@@ -103,7 +103,8 @@ class Build:
             with self.stopwatch.stage("write"):
                 self.cache.publish(rendered, new)
         with self.stopwatch.stage("cache"):
-            self.cache.remember(rendered.html)
+            n = rendered.converted
+            self.cache.notes.append(f"{n} text{'s' if n != 1 else ''} converted from Markdown")
             self.cache.save()
         return BuildResult(len(rendered.files) + len(rendered.written) + len(rendered.kept),
                            rendered.pages, time.perf_counter() - self.started,

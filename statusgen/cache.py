@@ -56,7 +56,7 @@ from .load import (
     outside_link,
 )
 from .parse import parse_project
-from .pool import Forked, available_workers
+from .pool import Forked, available_workers, chunked
 from .project import Incident, Project
 from .render import Memo, Rendered, Theme
 from .write import NewSite, file_digest
@@ -268,9 +268,6 @@ class BuildCache:
     _read_changed: set[int] = field(default_factory=set)  # shards to save
     _written: dict[str, Any] | None = None  # the output folder, when it is as recorded
     _spare: dict[str, Any] | None = None  # the spare folder, when it is as recorded
-    _incidents: tuple[Incident, ...] = ()  # as read
-    _markdown: dict[int, dict[str, str]] = field(default_factory=dict)  # shards loaded
-    _markdown_changed: set[int] = field(default_factory=set)
     _salt: str = ""
     _templates: _Templates | None = None
 
@@ -300,7 +297,6 @@ class BuildCache:
             project = self._read_changed_files(root, scan, old) if scan.simple else None
             if project is None:
                 project = self._read_everything(root, scan)
-        self._incidents = project.incidents
         return project
 
     def _read_changed_files(self, root: Path, scan: _Scan,
@@ -343,7 +339,8 @@ class BuildCache:
                 return []
             return found + [(*digests[i.id], i) for i in more.incidents]
 
-        with Forked(read, changed, available_workers()) as reading:
+        with Forked(read, chunked(changed, available_workers()),
+                    available_workers()) as reading:
             results = list(reading)
         if len(results) != len(changed):
             return None
@@ -399,39 +396,17 @@ class BuildCache:
         if not old:
             self._read_changed = set(range(SHARDS))
 
-    # --- Markdown ------------------------------------------------------------------------------
+    # --- Markdown (render.MarkdownStore) --------------------------------------------------
 
-    def _markdown_shard(self, shard: int) -> dict[str, str]:
-        found = self._markdown.get(shard)
-        if found is None:
-            found = self._markdown[shard] = {} if self.clean else \
-                self.records.load(f"markdown-{shard}", code_key()) or {}
-        return found
+    def load_markdown(self, shard: int) -> dict[str, dict[str, str]]:
+        """The HTML made of the Markdown of a shard of incidents, as the last build kept it."""
+        return {} if self.clean else self.records.load(f"markdown-{shard}", code_key()) or {}
 
-    def lookup(self, text: str) -> str | None:
-        """The HTML an earlier build made of `text`, if it is kept (render.MarkdownCache)."""
-        return self._markdown_shard(_text_shard(text)).get(text)
-
-    def load_all(self) -> None:
-        for shard in range(SHARDS):
-            self._markdown_shard(shard)
-
-    def remember(self, html: dict[str, str]) -> None:
-        """Keep the Markdown a build converted, in the shards it falls in; and, in those, no
-        longer what the project has ceased to say."""
-        self.notes.append(f"{_count(len(html), 'text')} converted from Markdown")
-        changed = {_text_shard(text) for text in html}
-        if not changed:
-            return
-        said = {u.message for i in self._incidents for u in i.updates} | \
-            {i.postmortem for i in self._incidents}
-        for text, made in html.items():
-            self._markdown_shard(_text_shard(text))[text] = made
-        for shard in changed:
-            kept = self._markdown[shard]
-            for text in kept.keys() - said:
-                del kept[text]
-        self._markdown_changed |= changed
+    def save_markdown(self, shard: int, record: dict[str, dict[str, str]]) -> None:
+        """Keep it for the next build. Called by the worker processes as they go: each shard
+        is one record, written by one of them."""
+        with suppress(OSError):  # a full disk: the site comes first, the next build converts
+            self.records.save(f"markdown-{shard}", code_key(), record)
 
     # --- rendering and writing -------------------------------------------------------------
 
@@ -446,6 +421,7 @@ class BuildCache:
         """What render needs to leave unchanged pages as they are on disk."""
         self._salt = hashlib.sha256(f"{code_key()}:{theme.fingerprint()}".encode()).hexdigest()
         previous: dict[str, str] = {}
+        html: dict[str, str] = {}
         if not self.clean:
             written = self.records.load("written", _WRITTEN)
             if written is not None and _intact(written, os.path.abspath(self.out)):
@@ -455,7 +431,8 @@ class BuildCache:
             spare = (written or {}).get("spare")
             if spare is not None and _intact(spare, str(self.records.folder / SPARE)):
                 self._spare = spare
-        return Memo(self._salt, self.sources, previous, self)
+            html = self.records.load("html", code_key()) or {}
+        return Memo(self._salt, self.sources, previous, html, self)
 
     def begin(self, new: NewSite) -> None:
         """Start the new site in the spare folder if it is as recorded, else afresh."""
@@ -519,21 +496,21 @@ class BuildCache:
                       "folders": {f: os.stat(f"{out}/{f}").st_mtime_ns for f in sorted(folders)},
                       "spare": spare}
             self.records.save("written", _WRITTEN, record)
+            if rendered.html:
+                self.records.save("html", code_key(), rendered.html)
         except OSError as err:
             self.notes.append(f"could not record the output folder: {err}")
 
     def save(self) -> None:
-        """Keep what was read (the shards that changed), the templates compiled and the
-        Markdown converted, for the next build; after the site, which comes first where room
-        is short. One record at a time: a build of 10,000 incidents reads 70 MB of them."""
+        """Keep what was read (the shards that changed) and the templates compiled, for the
+        next build; after the site, which comes first where room is short. One record at a
+        time: a build of 10,000 incidents reads 70 MB of them."""
         records: list[tuple[str, str, Callable[[], Any]]] = []
         if self._templates is not None and self._templates.changed:
             known = self._templates.known
             records.append(("templates", code_key(), lambda: known))
         for shard in sorted(self._read_changed):
             records.append((f"read-{shard}", self._read_key, partial(self._read_shard, shard)))
-        for shard in sorted(self._markdown_changed):
-            records.append((f"markdown-{shard}", code_key(), partial(self._markdown.get, shard)))
         try:
             for name, key, value in records:
                 self.records.save(name, key, value())
@@ -584,8 +561,6 @@ def _shard(name: str) -> int:
     return zlib.crc32(name.encode()) % SHARDS
 
 
-def _text_shard(text: str) -> int:
-    return zlib.crc32(text.encode()) % SHARDS
 
 
 

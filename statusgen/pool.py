@@ -41,19 +41,27 @@ def available_workers() -> int:
         return os.cpu_count() or 1
 
 
+def chunked(items: Sequence[Item], workers: int) -> list[Sequence[Item]]:
+    """`items` in chunks: small ones keep the workers busy to the end; large ones cost less to
+    send."""
+    size = max(10, len(items) // (workers * 24))
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
 class Forked(Generic[Item, Result]):
-    """Runs `job` over chunks of `items` in `workers` forked processes, which start at once:
+    """Runs `job` over each of `chunks` in `workers` forked processes, which start at once:
     the caller can do other work meanwhile, then iterate to collect the results in order.
     Where forking does not pay or is not safe, `job` runs in this process as the results are
     iterated. Use as a context manager, so the workers always end."""
 
-    def __init__(self, job: Callable[[Sequence[Item]], list[Result]], items: Sequence[Item],
-                 workers: int) -> None:
+    def __init__(self, job: Callable[[Sequence[Item]], list[Result]],
+                 chunks: Sequence[Sequence[Item]], workers: int) -> None:
         self.job = job
-        self.items = items
+        self.chunks = chunks
         self.workers = workers if (
-            workers > 1 and len(items) >= MIN_ITEMS and sys.platform.startswith("linux")
-            and threading.active_count() == 1 and _job is None) else 1
+            workers > 1 and sum(map(len, chunks)) >= MIN_ITEMS
+            and sys.platform.startswith("linux") and threading.active_count() == 1
+            and _job is None) else 1
         self._pool: Any = None
         self._results: Iterator[list[Result]] | None = None
         if self.workers > 1:
@@ -61,9 +69,6 @@ class Forked(Generic[Item, Result]):
 
     def _start(self) -> None:
         global _job
-        # small chunks keep both workers busy to the end; large ones cost less to send
-        size = max(10, len(self.items) // (self.workers * 24))
-        chunks = [self.items[i:i + size] for i in range(0, len(self.items), size)]
         _job = self.job  # type: ignore[assignment]
         # Frozen, the inherited objects are never visited by a worker's cycle collector, which
         # would otherwise write to (and so copy) every page of memory the processes share.
@@ -77,14 +82,15 @@ class Forked(Generic[Item, Result]):
         finally:
             gc.unfreeze()
             _job = None  # the workers have their copy; this process needs none
-        self._results = self._pool.imap(_run, chunks)
+        self._results = self._pool.imap(_run, self.chunks)
 
     def __iter__(self) -> Iterator[Result]:
         if self._results is None:
-            yield from self.job(self.items)
+            for chunk in self.chunks:
+                yield from self.job(chunk)
             return
-        for chunk in self._results:
-            yield from chunk
+        for results in self._results:
+            yield from results
 
     def __enter__(self) -> Forked[Item, Result]:
         return self

@@ -10,6 +10,8 @@ import re
 import threading
 import time
 import xml.etree.ElementTree as ET
+import zlib
+from collections import ChainMap
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,7 +36,7 @@ from markupsafe import Markup, escape
 
 from . import api, badges, feeds, headers, history, ical, intervals, model
 from .load import not_text
-from .pool import MIN_ITEMS, Forked
+from .pool import Forked
 from .project import Component, CustomerImpact, Impact, Incident, Project, State, Update
 from .write import file_digest
 
@@ -216,31 +218,39 @@ class IncidentView:
 
 
 class Converted:
-    """Markdown converted to HTML, by message: what `lookup` finds (kept by earlier builds) or
-    this process converts; `new` is what it converted itself."""
+    """Markdown converted to HTML, by message: what earlier builds converted (`known`), and
+    what this one converts; `used` is what was asked for."""
 
-    def __init__(self, lookup: Callable[[str], str | None] | None = None) -> None:
-        self.lookup = lookup
-        self.known: dict[str, str] = {}
-        self.new: dict[str, str] = {}
+    def __init__(self, known: Mapping[str, str] | None = None) -> None:
+        self.known = known or {}
+        self.used: dict[str, str] = {}
+        self.converted = 0
 
     def html(self, text: str) -> Markup:
-        found = self.known.get(text)
+        found = self.used.get(text)
         if found is None:
-            found = self.lookup(text) if self.lookup is not None else None
+            found = self.known.get(text)
             if found is None:
-                found = self.new[text] = str(markdown_html(text))
-            self.known[text] = found
+                found = str(markdown_html(text))
+                self.converted += 1
+            self.used[text] = found
         return Markup(found)
 
 
-class MarkdownCache(Protocol):
-    """HTML that earlier builds made of Markdown, by message."""
+MARKDOWN_SHARDS = 64  # incident pages are made by shard: one record of Markdown each
 
-    def lookup(self, text: str) -> str | None: ...
 
-    def load_all(self) -> None:
-        """Load everything now, before the worker processes start (they inherit it)."""
+def markdown_shard(incident_id: str) -> int:
+    return zlib.crc32(incident_id.encode()) % MARKDOWN_SHARDS
+
+
+class MarkdownStore(Protocol):
+    """Where the HTML made of each incident's Markdown is kept from build to build: a record
+    per shard of incidents, {incident id: {Markdown: HTML}}. Worker processes use it."""
+
+    def load_markdown(self, shard: int) -> dict[str, dict[str, str]]: ...
+
+    def save_markdown(self, shard: int, record: dict[str, dict[str, str]]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -447,7 +457,9 @@ class Memo:
     salt: str  # a digest of the code, libraries and theme files that make pages
     sources: Mapping[str, str]  # incident id -> a digest of the file it was read from
     previous: Mapping[str, str]  # page path -> the key it was last written from
-    markdown: MarkdownCache | None = None  # Markdown converted before
+    html: Mapping[str, str] = field(default_factory=dict)  # Markdown converted before, for
+    # the pages this process makes (the incident pages have `markdown`)
+    markdown: MarkdownStore | None = None
 
 
 @dataclass(frozen=True)
@@ -457,7 +469,8 @@ class Rendered:
     written: dict[str, str]  # incident pages already given to the sink, by digest
     keys: dict[str, str]  # page path -> key, for the pages that have one
     pages: int  # HTML pages in the site, kept ones included
-    html: dict[str, str]  # the Markdown this build converted, by message
+    html: dict[str, str]  # the Markdown this process converted or reused, by message
+    converted: int  # Markdown texts this build converted
 
 
 def render_site(project: Project, now: datetime, theme: Theme) -> dict[str, bytes]:
@@ -487,7 +500,7 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
         files: dict[str, bytes] = {assets[name]: data for name, data in static.items()}
 
         states = model.component_states_at(project, now)
-        converted = Converted(memo.markdown.lookup if memo and memo.markdown else None)
+        converted = Converted(memo.html if memo else None)
         views = incident_views(project, now, states, converted)
         indicator = model.overall_indicator(project, now)
         lines = intervals.timelines(project)
@@ -559,23 +572,40 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
     incidents = {i.id: i for i in project.incidents}
     todo = [v.id for v in ordered if not unchanged(f"{v.path}index.html", *listed([v.id]))]
 
-    def incident_pages(ids: Sequence[str]) -> list[tuple[str, bytes, dict[str, str]]]:
+    store = memo.markdown if memo else None
+    shards: dict[int, set[str]] = {}  # every incident, by shard
+    for i in incidents:
+        shards.setdefault(markdown_shard(i), set()).add(i)
+
+    def incident_pages(ids: Sequence[str]) -> list[tuple[str, bytes, int]]:
         """Pages made from views of their own, which go when their page is made: the views
         of `views` would keep every update's HTML (in each worker, for all of its pages).
-        With each page, the Markdown converted for it."""
+        The ids are of one shard, whose record of Markdown is used and kept up to date; with
+        each page comes the number of texts converted for it."""
+        record = store.load_markdown(markdown_shard(ids[0])) if store and ids else {}
+        changed = False
         pages = []
         for i in ids:
-            own = Converted(converted.lookup)
+            own = Converted(ChainMap(record.get(i) or {}, converted.used))
             view = incident_view(incidents[i], project, now, states, own)
             pages.append((f"{view.path}index.html", render_page(
                 "incident.html", f"{view.path}index.html", incident=view,
-                timeline=history.incident_timeline(incidents[i], project, now)), own.new))
+                timeline=history.incident_timeline(incidents[i], project, now)), own.converted))
+            changed |= own.used != record.get(i)
+            record[i] = own.used
+        if store and ids:
+            shard = markdown_shard(ids[0])
+            gone = record.keys() - shards[shard]
+            for i in gone:
+                del record[i]
+            if changed or gone:
+                store.save_markdown(shard, record)
         return pages
 
     env.get_template("incident.html")  # compiled once, before any worker starts
-    if memo and memo.markdown and len(todo) >= MIN_ITEMS:
-        memo.markdown.load_all()
-    with Forked(incident_pages, todo, workers) as rendering:
+    by_shard = [[i for i in todo if markdown_shard(i) == shard]
+                for shard in sorted({markdown_shard(i) for i in todo})]
+    with Forked(incident_pages, by_shard, workers) as rendering:
         with clock.stage("pages"):
             active = [v for v in ordered if not v.is_maintenance and v.status != "resolved"]
             maintenance = [v for v in ordered if v.is_maintenance]
@@ -638,8 +668,9 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
             # Written as they come, while the workers make more: one process writing files in
             # a folder is faster than two contending for it, and they are not all kept.
             written: dict[str, str] = {}
+            made_by_workers = 0
             for path, data, made in rendering:
-                converted.new.update(made)
+                made_by_workers += made
                 if sink is None:
                     files[path] = data
                 else:
@@ -653,7 +684,7 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
         if not unchanged("sitemap.xml", *located):
             files["sitemap.xml"] = _sitemap(site.base_url, located)
     return Rendered(dict(sorted(files.items())), frozenset(kept), written, keys, len(pages),
-                    converted.new)
+                    converted.used, converted.converted + made_by_workers)
 
 
 def _pages(items: list[IncidentView], size: int) -> list[list[IncidentView]]:
