@@ -155,16 +155,6 @@ class _Records:
         tmp.write_bytes(self._mac(stored, data) + stored + data)
         tmp.replace(self.folder / name)
 
-    def state(self, name: str) -> FileState | None:
-        try:
-            return _state((self.folder / name).stat())
-        except OSError:
-            return None
-
-    def remove(self, name: str) -> None:
-        with suppress(OSError):
-            (self.folder / name).unlink()
-
 
 @dataclass
 class _Scan:

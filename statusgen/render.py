@@ -457,8 +457,8 @@ class Memo:
     salt: str  # a digest of the code, libraries and theme files that make pages
     sources: Mapping[str, str]  # incident id -> a digest of the file it was read from
     previous: Mapping[str, str]  # page path -> the key it was last written from
-    html: Mapping[str, str] = field(default_factory=dict)  # Markdown converted before, for
-    # the pages this process makes (the incident pages have `markdown`)
+    # Markdown converted before: for the pages this process makes, and for the incident pages
+    html: Mapping[str, str] = field(default_factory=dict)
     markdown: MarkdownStore | None = None
 
 
@@ -603,9 +603,10 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
         return pages
 
     env.get_template("incident.html")  # compiled once, before any worker starts
-    by_shard = [[i for i in todo if markdown_shard(i) == shard]
-                for shard in sorted({markdown_shard(i) for i in todo})]
-    with Forked(incident_pages, by_shard, workers) as rendering:
+    by_shard: dict[int, list[str]] = {}
+    for i in todo:
+        by_shard.setdefault(markdown_shard(i), []).append(i)
+    with Forked(incident_pages, list(by_shard.values()), workers) as rendering:
         with clock.stage("pages"):
             active = [v for v in ordered if not v.is_maintenance and v.status != "resolved"]
             maintenance = [v for v in ordered if v.is_maintenance]
