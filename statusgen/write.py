@@ -119,7 +119,10 @@ class NewSite:
         remove the spare, whose content is not known)."""
         self.spare = spare
         with self._failing():
-            if spare is not None and reuse:
+            # where `out` leads to another file system than the records, the two folders
+            # cannot be exchanged
+            if spare is not None and reuse and \
+                    spare.stat().st_dev == self.target.parent.stat().st_dev:
                 self.folder, self.reused = spare, True
             else:
                 if spare is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -335,3 +336,27 @@ def test_paged_component_lists_stay_equal_to_a_clean_build(tmp_path: Path) -> No
         build(root, tmp_path / "clean", "--clean", now=LATER)
         assert snapshot(site) == snapshot(tmp_path / "clean")
         assert (site / "components" / "web" / "page" / "2" / "index.html").exists()
+
+
+@pytest.mark.skipif(not Path("/dev/shm").is_dir(), reason="needs a second file system")
+def test_an_output_on_another_file_system_than_the_cache(project: Path, tmp_path: Path) -> None:
+    """`site` made a link to a folder elsewhere (a web server's): the cache stays beside the
+    link, and the site before last, which cannot be exchanged across file systems, is not
+    used."""
+    elsewhere = Path(tempfile.mkdtemp(dir="/dev/shm"))
+    try:
+        if elsewhere.stat().st_dev == tmp_path.stat().st_dev:
+            pytest.skip("/dev/shm is on the same file system here")
+        build(project, tmp_path / "site")
+        build(project, tmp_path / "site", now=LATER)  # a spare, on this file system
+        assert (tmp_path / CACHE_FOLDER / "site" / "spare").is_dir()
+        shutil.rmtree(tmp_path / "site")
+        (tmp_path / "site").symlink_to(elsewhere / "www", target_is_directory=True)
+        for now in (NOW, LATER, NOW):
+            build(project, tmp_path / "site", now=now)
+            build(project, tmp_path / "clean", "--clean", now=now)
+            assert snapshot(elsewhere / "www") == snapshot(tmp_path / "clean")
+        assert (tmp_path / "site").is_symlink()
+        assert sorted(p.name for p in elsewhere.iterdir()) == ["www"]
+    finally:
+        shutil.rmtree(elsewhere, ignore_errors=True)
