@@ -390,21 +390,44 @@ def test_files_kept_from_the_last_site_are_linked_into_the_new_one_before_the_sw
     assert snapshot(out)["index.html"] == b"new" and leftovers(tmp_path) == []
 
 
-CACHE_KILLER = KILLER.replace("import statusgen.write as write", "import statusgen.cache as write")
+# Counts the steps of the cache as well as of the writer (from the writers' lock on).
+CACHE_KILLER = KILLER.replace(
+    "import statusgen.write as write",
+    "import statusgen.write as write, statusgen.cache as cache\n"
+    "FILES = {write.__file__, cache.__file__}").replace(
+    "frame.f_code.co_filename == write.__file__", "frame.f_code.co_filename in FILES").replace(
+    "frame.f_back.f_code.co_filename == write.__file__",
+    "frame.f_back.f_code.co_filename in FILES")
 
 
+@pytest.mark.parametrize("spare", [False, True])
 def test_an_incremental_build_killed_midway_leaves_the_old_site_or_the_new(
-        sites: tuple[Path, dict[str, bytes], dict[str, bytes]]) -> None:
+        sites: tuple[Path, dict[str, bytes], dict[str, bytes]], spare: bool) -> None:
+    """Killed while it links the unchanged files into a new folder, or while it brings the
+    site before last (the spare) up to date: the site is the old one or the new one, and the
+    next build makes the new one whole, whatever the kill left of the spare."""
     root, old, new = sites
     args = ["build", "--project", str(root), "--now", NEW_NOW]
-    put_old_site(root, old)
-    assert build(root, OLD_NOW)[0] == 0  # recorded: the next build may update in place
+
+    def set_up() -> None:
+        put_old_site(root, old)
+        shutil.rmtree(root / ".statusgen-cache", ignore_errors=True)
+        for _ in range(2 if spare else 1):  # the second swaps a recorded site out: a spare
+            assert build(root, OLD_NOW)[0] == 0 and snapshot(root / "site") == old
+
+    set_up()
     dry = subprocess.run([sys.executable, "-c", CACHE_KILLER, "exchange", "0", *args],
                          capture_output=True, text=True)
+    assert dry.returncode == 0, dry.stderr
     steps = [line for line in dry.stderr.splitlines() if line]
-    for point in kill_points(steps, random.Random(9), 4):
-        put_old_site(root, old)
-        assert build(root, OLD_NOW)[0] == 0 and snapshot(root / "site") == old
-        subprocess.run([sys.executable, "-c", CACHE_KILLER, "exchange", str(point), *args],
-                       capture_output=True, text=True)
+    assert "publish" in steps and "_exchange" in steps
+    assert ("_intact" in steps) and (steps.count("unlink") > 0) == spare  # reused in place
+    for point in kill_points(steps, random.Random(9), 40 if LONG else 8):
+        set_up()
+        killed = subprocess.run([sys.executable, "-c", CACHE_KILLER, "exchange", str(point),
+                                 *args], capture_output=True, text=True)
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
         assert snapshot(root / "site") in (old, new), f"a mix after a kill at step {point}"
+        assert build(root, NEW_NOW)[0] == 0
+        assert snapshot(root / "site") == new, f"not whole after a kill at step {point}"
+        assert leftovers(root) == []
