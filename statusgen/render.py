@@ -59,6 +59,10 @@ STATUS_LABELS = {
 _SPACE_AT_LINE_END = re.compile(r"[ \t][\r\n]")
 
 
+def _indented(text: str) -> bool:
+    return "    " in text or "\t" in text or "<" in text
+
+
 def _has(*groups: str) -> Callable[[str], bool]:
     """Whether a text holds, of every group, one character at least."""
     return lambda text: all(any(c in text for c in group) for group in groups)
@@ -84,6 +88,10 @@ _NEEDS: dict[tuple[str, str], Callable[[str], object]] = {
     ("preprocessors", "html_block"): _has("<&"),
     ("treeprocessors", "unescape"): _has("\\"),  # puts back what "escape" set aside
     ("parser.blockprocessors", "reference"): lambda text: "]:" in text,  # "[id]: https://..."
+    ("parser.blockprocessors", "hashheader"): _has("#"),
+    ("parser.blockprocessors", "quote"): _has(">"),
+    # an indented block: four spaces or a tab (or spaces around raw HTML set aside)
+    **{("parser.blockprocessors", name): _indented for name in ("code", "indent")},
 }
 # These only ever link to a reference the text defines, and whether it defines any is known
 # exactly once its blocks are parsed: see _References.
