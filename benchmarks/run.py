@@ -40,6 +40,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from generate import NOW, generate
 
 REPO = Path(__file__).resolve().parent.parent
+# As a user's shell has it: Python keeps the bytecode it compiles (an editable install's
+# modules are compiled on every start otherwise).
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 DEMO_NOW = "2025-05-14T12:00:00+01:00"
 
 
@@ -103,7 +106,7 @@ def build(statusgen: str, project: Path, out: Path, now: str, *extra: str) -> Ru
     started = time.perf_counter()
     process = subprocess.Popen([statusgen, "build", "--project", str(project), "--out",
                                 str(out), "--now", now, *extra],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=_ENV)
     stop, peak = threading.Event(), [0]
     sampler = threading.Thread(target=_sample_pss, args=(process.pid, stop, peak))
     sampler.start()
@@ -133,8 +136,10 @@ def _later(n: int) -> str:
 
 
 def _median(runs: list[Run]) -> Run:
-    return Run(*(statistics.median(getattr(r, f) for r in runs) for f in
-                 ("wall", "cpu", "rss_mb", "pss_mb")),
+    def median(name: str) -> float:
+        return statistics.median(getattr(r, name) for r in runs)
+
+    return Run(median("wall"), median("cpu"), median("rss_mb"), median("pss_mb"),
                runs[0].pages, runs[0].files)
 
 
@@ -176,11 +181,17 @@ def main() -> None:
             # A file changed within two seconds of a build is read again by the next (as
             # git does): the files were all just written, which is not what a rebuild meets.
             time.sleep(2.1)
-            out = project / "site"
-            clean, first, incremental, later = [], [], [], []
+            clean: list[Run] = []
+            first: list[Run] = []
+            incremental: list[Run] = []
+            later: list[Run] = []
             for n in range(args.runs):
-                shutil.rmtree(out, ignore_errors=True)
-                shutil.rmtree(project / ".statusgen-cache", ignore_errors=True)
+                # A new output folder each run, so no cache and no site, and nothing deleted
+                # just before: on an ext4 without a journal (this machine's), files made in
+                # the minutes after thousands were deleted cost up to ten times the time
+                # to make, as the kernel steps over each inode it freed. That would time
+                # the benchmark's own clean-up, which no build meets.
+                out = project / f"site-{n}"
                 clean.append(build(args.statusgen, project, out, NOW, *clean_flag))
                 print(f"  {size} clean: {clean[-1]}", file=sys.stderr)
                 if not args.no_incremental:
