@@ -39,6 +39,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache, partial
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from jinja2 import BytecodeCache
@@ -50,13 +51,13 @@ from .load import (
     INCIDENT_SUFFIXES,
     LoadedProject,
     Source,
+    load_bytes,
     load_file,
     load_project,
     lock_incidents,
-    outside_link,
 )
 from .parse import parse_project
-from .pool import Forked, available_workers, chunked
+from .pool import Forked, available_workers
 from .project import Incident, Project
 from .render import Memo, Rendered, Theme
 from .write import NewSite, file_digest
@@ -145,9 +146,12 @@ class _Records:
             return None
 
     def save(self, name: str, key: str, value: Any) -> None:
+        self.write(name, key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def write(self, name: str, key: str, data: bytes) -> None:
+        """Save a value already pickled."""
         if self.secret is None:
             return
-        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
         stored = key.encode()
         assert len(stored) == 64
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -208,24 +212,40 @@ def _shown(root: Path, relative: str) -> str:
     return relative if root == Path(".") else str(root / relative)
 
 
-def _read_incident(root: Path, inside: Path, name: str) -> tuple[Source | None, list[Any], str]:
-    """One file of incidents/ as load.load_project reads it (`inside`: the project, resolved),
-    and its content digest ("" when it changed while being read)."""
+def _read_incident(root: Path, name: str) -> tuple[Source | None, list[Any], str]:
+    """One file of incidents/ as load.load_project reads it, and its content digest ("" when
+    it changed while being read). None, with a reason, where it is not the plain file the scan
+    found: the whole project is then read as load_project reads it."""
     path = root / "incidents" / name
-    shown = _shown(root, f"incidents/{name}")
-    why = outside_link(path, inside)
-    if why is not None:
-        return None, [why], ""
     try:
-        before = _state(path.lstat())
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        before = path.lstat()
+        if not S_ISREG(before.st_mode):
+            return None, ["not a plain file"], ""
+        raw = path.read_bytes()
     except OSError:
         return None, ["unreadable"], ""
-    data, problems = load_file(path, shown)
+    shown = _shown(root, f"incidents/{name}")
+    data, problems = load_bytes(raw, shown)
+    digest = hashlib.sha256(raw).hexdigest()
     with suppress(OSError):
-        if _state(path.lstat()) == before:
+        if _state(path.lstat()) == _state(before):
             return Source(shown, path.stem, data), list(problems), digest
     return Source(shown, path.stem, data), list(problems), ""
+
+
+@dataclass(frozen=True)
+class _ShardRead:
+    """What reading the changed files of one shard of the read record gave."""
+
+    shard: int
+    parsed: int  # files parsed
+    # (name, digest, incident) of each file read; the incident None where the recorded one
+    # stands (the file was touched, not changed), the digest "" where it changed while read
+    found: list[tuple[str, str, Incident | None]]
+    # From a worker process: the shard's entries, pickled (and saved as its record if
+    # `saved`), in place of the recorded files of `found`: the incidents cross once
+    record: bytes | None = None
+    saved: bool = False
 
 
 class _Templates(BytecodeCache):
@@ -299,7 +319,6 @@ class BuildCache:
                          or state[2] >= old[name][3] - RACY_NS)
         entries = {name: old[name] for name in scan.files.keys() - set(changed)}
         shown = _shown(root, CONFIG_NAME)
-        inside = root.resolve()
         data, problems = load_file(root / CONFIG_NAME, shown)
         config = Source(shown, "statusgen", data)
         themes = frozenset(p.name for p in (root / "themes").iterdir() if p.is_dir()) \
@@ -308,16 +327,22 @@ class BuildCache:
             parsed = parse_project(LoadedProject(config, (), themes, tuple(problems)))
         except ProjectError:
             return None
+        by_shard: dict[int, list[str]] = {}
+        for name in changed:
+            by_shard.setdefault(_shard(name), []).append(name)
+        recorded: dict[int, dict[str, Entry]] = {}  # the unchanged files, by shard
+        for name, entry in entries.items():
+            recorded.setdefault(_shard(name), {})[name] = entry
+        parent = os.getpid()
 
-        def read(names: Sequence[str]) -> list[tuple[str, str, Incident | None]]:
-            """(name, digest, incident) of each file; the incident None where the recorded
-            one stands (the file was touched, not changed). Empty: a file has problems."""
+        def read(names: Sequence[str]) -> list[_ShardRead | None]:
+            """The files `names`, all of one shard; None where a file has problems."""
             found: list[tuple[str, str, Incident | None]] = []
             sources, digests = [], {}
             for name in names:
-                source, problems, digest = _read_incident(root, inside, name)
+                source, problems, digest = _read_incident(root, name)
                 if source is None or problems:
-                    return []
+                    return [None]
                 if digest and name in old and old[name][1] == digest:
                     found.append((name, digest, None))
                 else:
@@ -326,28 +351,54 @@ class BuildCache:
             try:
                 more = parse_project(LoadedProject(config, tuple(sources), themes, ()))
             except ProjectError:
-                return []
-            return found + [(*digests[i.id], i) for i in more.incidents]
+                return [None]
+            found += [(*digests[i.id], i) for i in more.incidents]
+            shard = _shard(names[0])
+            if os.getpid() == parent:
+                return [_ShardRead(shard, len(sources), found)]
+            # A worker makes the shard's record, and hands it over in place of the incidents.
+            own = dict(recorded.get(shard, {}))
+            for name, digest, incident in found:
+                if digest:
+                    own[name] = (scan.files[name], digest,
+                                 incident if incident is not None else old[name][2],
+                                 scan.started)
+            record = pickle.dumps(own, protocol=pickle.HIGHEST_PROTOCOL)
+            try:
+                self.records.write(f"read-{shard}", scan.key, record)
+                saved = self.records.secret is not None
+            except OSError:  # then the main process saves it, after the site
+                saved = False
+            return [_ShardRead(shard, len(sources), [f for f in found if not f[1]], record,
+                               saved)]
 
-        with Forked(read, chunked(changed, available_workers()),
+        with Forked(read, [by_shard[shard] for shard in sorted(by_shard)],
                     available_workers()) as reading:
             results = list(reading)
-        if len(results) != len(changed):
-            return None
         incidents = []
-        for name, digest, incident in results:
-            if incident is None:
-                incident = old[name][2]
-            if digest:
-                entries[name] = (scan.files[name], digest, incident, scan.started)
-            else:  # it changed while being read: use it, but do not record it
-                incidents.append(incident)
-                self.sources[incident.id] = f"unrecorded:{secrets.token_hex(8)}"
+        saved = set()
+        parsed_now = 0
+        for part in results:
+            if part is None:
+                return None
+            parsed_now += part.parsed
+            if part.record is not None:
+                entries.update(pickle.loads(part.record))
+                if part.saved:
+                    saved.add(part.shard)
+            for name, digest, incident in part.found:
+                if incident is None:
+                    incident = old[name][2]
+                if digest:
+                    entries[name] = (scan.files[name], digest, incident, scan.started)
+                else:  # it changed while being read: use it, but do not record it
+                    incidents.append(incident)
+                    self.sources[incident.id] = f"unrecorded:{secrets.token_hex(8)}"
         incidents += [entry[2] for entry in entries.values()]
         for name, entry in entries.items():
             self.sources[_stem(name)] = entry[1]
         self._remember(old, entries)
-        parsed_now = sum(1 for *_, incident in results if incident is not None)
+        self._read_changed -= saved
         self.notes.append(f"all {_count(len(scan.files), 'incident file')} parsed" if not old
                           else f"{parsed_now} of {_count(len(scan.files), 'incident file')} "
                           "parsed, the rest from the cache")

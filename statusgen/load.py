@@ -285,11 +285,21 @@ def load_file(path: Path, shown_as: str) -> tuple[Any, list[Problem]]:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return None, [Problem(shown_as, 1, 1, f"file is {size} bytes; the limit is "
-                                                  f"{MAX_FILE_BYTES}")]
+            return None, [_too_long(shown_as, size)]
         raw = path.read_bytes()
     except OSError as err:
         return None, [Problem(shown_as, 1, 1, f"cannot read file: {err.strerror}")]
+    return load_bytes(raw, shown_as)
+
+
+def _too_long(shown_as: str, size: int) -> Problem:
+    return Problem(shown_as, 1, 1, f"file is {size} bytes; the limit is {MAX_FILE_BYTES}")
+
+
+def load_bytes(raw: bytes, shown_as: str) -> tuple[Any, list[Problem]]:
+    """Parse the content of a YAML file, as load_file does."""
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [_too_long(shown_as, len(raw))]
     raw = raw.removeprefix(codecs.BOM_UTF8)
     try:
         text = raw.decode("utf-8")

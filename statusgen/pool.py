@@ -41,13 +41,6 @@ def available_workers() -> int:
         return os.cpu_count() or 1
 
 
-def chunked(items: Sequence[Item], workers: int) -> list[Sequence[Item]]:
-    """`items` in chunks: small ones keep the workers busy to the end; large ones cost less to
-    send."""
-    size = max(10, len(items) // (workers * 24))
-    return [items[i:i + size] for i in range(0, len(items), size)]
-
-
 class Forked(Generic[Item, Result]):
     """Runs `job` over each of `chunks` in `workers` forked processes, which start at once:
     the caller can do other work meanwhile, then iterate to collect the results in order.

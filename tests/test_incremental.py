@@ -3,10 +3,12 @@ clean build writes; the cache is only ever a shortcut."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -291,7 +293,8 @@ def test_a_broken_edit_reports_what_check_reports(project: Path, tmp_path: Path)
     assert [str(p) for p in cached.value.problems] == [str(p) for p in full.value.problems]
 
 
-def test_pages_rendered_in_worker_processes_equal_those_made_in_one(tmp_path: Path) -> None:
+def many(tmp_path: Path) -> Path:
+    """The golden project with pool.MIN_ITEMS more incidents: enough for worker processes."""
     root = tmp_path / "many"
     shutil.copytree(GOLDEN, root)
     for n in range(pool.MIN_ITEMS):
@@ -299,6 +302,30 @@ def test_pages_rendered_in_worker_processes_equal_those_made_in_one(tmp_path: Pa
             f"title: Event {n}\nupdates:\n  - at: 2025-04-{1 + n % 18:02d} 0{n % 10}:15\n"
             f"    status: resolved\n    components: {{app: degraded_performance}}\n"
             f"    message: Event **{n}** is over.\n")
+    return root
+
+
+def test_a_large_project_is_read_and_recorded_by_worker_processes(tmp_path: Path) -> None:
+    """Read in worker processes, each shard's record is made and saved there: the next build
+    finds every file in it, and both give the Project that load.load_project gives."""
+    root = many(tmp_path)
+    if threading.active_count() > 1:
+        pytest.skip("an earlier test left a thread running: this process will not fork")
+    past = time.time() - 60  # not changed just now: else they are read again (see RACY_NS)
+    for path in (root / "incidents").iterdir():
+        os.utime(path, (past, past))
+    out = tmp_path / "site"
+    first = BuildCache(out, clean=True)
+    assert first.read_project(root) == read_project(root)
+    assert first._read_changed == set()  # every shard saved by the workers
+    second = BuildCache(out)
+    assert second.read_project(root) == read_project(root)
+    count = len(list((root / "incidents").iterdir()))
+    assert second.notes == [f"0 of {count} incident files parsed, the rest from the cache"]
+
+
+def test_pages_rendered_in_worker_processes_equal_those_made_in_one(tmp_path: Path) -> None:
+    root = many(tmp_path)
     if threading.active_count() > 1:
         pytest.skip("an earlier test left a thread running: this process will not fork")
     project = read_project(root)
