@@ -152,12 +152,15 @@ def _converter(text: str) -> markdown.Markdown:
     return made[marks].reset()
 
 
+# nh3's defaults (its tags, attributes and URL schemes), made once rather than per text
+_SANITIZER = nh3.Cleaner(link_rel="noopener noreferrer nofollow")
+
+
 def markdown_html(text: str) -> Markup:
     """Markdown -> HTML with only harmless tags, attributes and URL schemes left."""
-    html = _converter(text).convert(text)
+    html = _SANITIZER.clean(_converter(text).convert(text))
     # A character reference (&#x1b;) comes out of nh3 as the character itself: those no page
     # or feed can carry are dropped, as the loader refuses them written as escapes.
-    html = nh3.clean(html, link_rel="noopener noreferrer nofollow")
     return Markup(not_text(html).sub("", html))
 
 
