@@ -115,11 +115,12 @@ def _mark(node: yaml.Node) -> Mark:
 
 
 class _Builder:
-    def __init__(self, loader: _Loader, path: str) -> None:
+    def __init__(self, loader: _Loader, path: str, check_text: bool = True) -> None:
         self.loader = loader
         self.path = path
         self.problems: list[Problem] = []
         self.count = 0
+        self.check_text = check_text  # False: no text of this document can hold NOT_TEXT
 
     def problem(self, node: yaml.Node, message: str) -> None:
         if len(self.problems) == MAX_PROBLEMS:
@@ -161,7 +162,7 @@ class _Builder:
                                    f"{node.tag.replace(_TAG, '!!', 1)} value: write plain text, "
                                    "in quotes")
                 return None
-        why = _text_problem(value) if isinstance(value, str) else None
+        why = _text_problem(value) if self.check_text and isinstance(value, str) else None
         if why is not None:
             self.problem(node, why)
             return None
@@ -180,7 +181,7 @@ class _Builder:
                 self.problem(key_node, "a key must be plain text (quote it)")
                 continue
             key = key_node.value
-            why = _text_problem(key)
+            why = _text_problem(key) if self.check_text else None
             if why is not None:
                 self.problem(key_node, why)
                 continue
@@ -255,7 +256,10 @@ def load_text(text: str, path: str) -> tuple[Any, list[Problem]]:
         node = loader.get_single_node()
         if node is None:
             return None, []
-        builder = _Builder(loader, path)
+        # A character NOT_TEXT matches is in the document as written, or made by an escape
+        # ("\x1b", in double quotes): without either, no text needs looking at one by one.
+        builder = _Builder(loader, path, check_text="\\" in text or bool(
+            not_text(text).search(text)))
         try:
             return builder.build(node), builder.problems
         except _TooBig as err:  # what was found before it, then where it stopped

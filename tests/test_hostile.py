@@ -257,6 +257,9 @@ components: [{id: web, name: Web}]
     ("<<: {title: x}\n", r"1:1: merge keys \('<<'\) are not supported"),
     ("title: \"\\x1b[2J\\x1b[Hpwned\"\n", r"1:8: character U\+001B is not allowed in text"),
     ("title: \"a\\0b\"\n", r"1:8: character U\+0000 is not allowed in text"),
+    # written as they are (YAML takes them), not as escapes: in a value, and in a key
+    ("title: a\ufdd0b\n", r"1:8: character U\+FDD0 is not allowed in text"),
+    ("title: x\nupdates: []\nb\U0001fffe: c\n", r"3:1: character U\+1FFFE is not allowed"),
     ("title: \"\\ud800\"\n", r"1:\d+: YAML syntax error: .*Unicode"),
 ])
 def test_yaml_that_would_construct_objects_or_smuggle_characters_is_refused(
