@@ -165,6 +165,12 @@ def worst_state(incident: Incident) -> State:
     return max((s for u in incident.updates for _, s in u.components), default=State.OPERATIONAL)
 
 
+def worst_states(incident: Incident) -> dict[str, State]:
+    """The worst state the incident or maintenance gave each component it touched."""
+    return {cid: max((s for _, s in own), default=State.OPERATIONAL)
+            for cid, own in state_steps(incident).items()}
+
+
 def incident_impact(incident: Incident) -> Impact:
     """The impact as written, else derived from the worst state it gave any component."""
     if incident.is_maintenance:
@@ -213,6 +219,16 @@ def ended_at(incident: Incident, now: datetime) -> datetime | None:
     if incident_status(incident) != "resolved":
         return None
     return [u.at for u in incident.updates if u.status == "resolved"][-1]
+
+
+def settled_at(incident: Incident, now: datetime) -> datetime | None:
+    """Once an incident has been resolved, or a maintenance completed, what the site says of
+    it no longer changes with time, only with its published updates: from the later of its end
+    and its last update (None while it goes on or has not begun)."""
+    ended = ended_at(incident, now)
+    if ended is None:
+        return None
+    return max(ended, incident.updates[-1].at) if incident.updates else ended
 
 
 def duration(incident: Incident, now: datetime) -> timedelta | None:

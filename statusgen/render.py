@@ -10,7 +10,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 import zlib
-from collections import ChainMap
+from collections import ChainMap, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -327,6 +327,10 @@ def incident_view(incident: Incident, project: Project, now: datetime,
     started = model.started_at(incident)
     if started is not None and started > now:
         started = None
+    # Its components as they are now while it goes on; once it has ended, the worst it gave
+    # each, so that nothing its page shows changes with time (see model.settled_at).
+    shown = states if ended is None else defaultdict(
+        lambda: State.OPERATIONAL, model.worst_states(incident))
     return IncidentView(
         id=incident.id,
         path=f"incidents/{incident.id}/",
@@ -340,7 +344,7 @@ def incident_view(incident: Incident, project: Project, now: datetime,
         ended=ended,
         ongoing=started is not None and ended is None,
         duration=history.duration_text(elapsed) if elapsed is not None else "",
-        affected=[_component_view(by_id[cid], states) for cid in
+        affected=[_component_view(by_id[cid], shown) for cid in
                   model.affected_components(incident)],
         customer_impact=model.customer_impact(incident) if active else None,
         next_update=promised,
@@ -560,14 +564,18 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
     env.filters["shortday"] = shortday_filter
     env.filters["day"] = day_filter
 
-    def render_page(template: str, path: str, root: str | None = None, **context: Any) -> bytes:
-        """One page; links are relative to it unless `root` says otherwise."""
+    def render_page(template: str, path: str, root: str | None = None,
+                    as_of: datetime | None = None, **context: Any) -> bytes:
+        """One page; links are relative to it unless `root` says otherwise. A page `as_of` a
+        moment (an ended incident's: model.settled_at) is made as it stood then: `now` is that
+        moment, and it has no `indicator` or `sentence`, which are the site's at present."""
         if root is None:
             root = "../" * path.count("/")
+        present = {} if as_of is not None else {
+            "indicator": indicator, "sentence": model.SENTENCES[indicator]}
         html = env.get_template(template).render(
-            site=site, root=root, now=now, indicator=indicator,
-            sentence=model.SENTENCES[indicator], page_url=site.base_url + path.removesuffix(
-                "index.html"), asset=lambda name: f"{root}{assets[name]}", **context)
+            site=site, root=root, now=as_of or now, page_url=site.base_url + path.removesuffix(
+                "index.html"), asset=lambda name: f"{root}{assets[name]}", **present, **context)
         return html.encode("utf-8")
 
     def page(template: str, path: str, root: str | None = None, **context: Any) -> None:
@@ -577,8 +585,9 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
     # incidents it lists, each known by the digest of its file and its components' states.
     keys: dict[str, str] = {}
     kept: set[str] = set()
-    base = _digest(memo.salt, repr(site), repr(project.groups), repr(project.components),
-                   now.isoformat(), indicator.name, sorted(assets.items())) if memo else ""
+    timeless = _digest(memo.salt, repr(site), repr(project.groups), repr(project.components),
+                       sorted(assets.items())) if memo else ""
+    base = _digest(timeless, now.isoformat(), indicator.name) if memo else ""
 
     # each incident as pages show it: known by its source and its components' states now
     known = {v.id: f"{v.id}:{memo.sources[v.id]}:{','.join(c.state.word for c in v.affected)}"
@@ -587,18 +596,29 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
     def listed(ids: Iterable[str]) -> list[str]:
         return [known[i] for i in ids] if memo else []
 
-    def unchanged(path: str, *inputs: object) -> bool:
-        """Whether the page at `path` was written from these inputs by the last build."""
+    def unchanged(path: str, *inputs: object, at_any_time: bool = False) -> bool:
+        """Whether the page at `path` was written from these inputs by the last build (and
+        the same `now`, unless the page is the same `at_any_time`)."""
         if memo is None:
             return False
-        keys[path] = _digest(base, path, *inputs)
+        keys[path] = _digest(timeless if at_any_time else base, path, *inputs)
         if memo.previous.get(path) == keys[path]:
             kept.add(path)
             return True
         return False
 
     incidents = {i.id: i for i in project.incidents}
-    todo = [v.id for v in ordered if not unchanged(f"{v.path}index.html", *listed([v.id]))]
+    settled = {i: model.settled_at(incident, now) for i, incident in incidents.items()}
+
+    def incident_page_unchanged(view: IncidentView) -> bool:
+        as_of = settled[view.id]
+        if as_of is None or memo is None:
+            return unchanged(f"{view.path}index.html", *listed([view.id]))
+        # an ended incident's page: the same at any later `now`, for its published updates
+        return unchanged(f"{view.path}index.html", memo.sources[view.id], len(view.published),
+                         as_of.isoformat(), at_any_time=True)
+
+    todo = [v.id for v in ordered if not incident_page_unchanged(v)]
 
     store = memo.markdown if memo else None
     shards: dict[int, set[str]] = {}  # every incident, by shard
@@ -617,7 +637,7 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
             own = Converted(ChainMap(record.get(i) or {}, converted.used))
             view = incident_view(incidents[i], project, now, states, own)
             pages.append((f"{view.path}index.html", render_page(
-                "incident.html", f"{view.path}index.html", incident=view,
+                "incident.html", f"{view.path}index.html", as_of=settled[i], incident=view,
                 timeline=history.incident_timeline(incidents[i], project, now)), own.converted))
             changed |= own.used != record.get(i)
             record[i] = own.used
