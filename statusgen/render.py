@@ -620,6 +620,16 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
 
     todo = [v.id for v in ordered if not incident_page_unchanged(v)]
 
+    def ended_together(ids: Sequence[str]) -> tuple[datetime | None, list[object]]:
+        """For a page that lists these incidents: when the last of them ended, if all have,
+        and what else its key then holds (their published updates); the page is then the
+        same at any later `now`."""
+        moments = [settled[i] for i in ids]
+        if not moments or None in moments:
+            return None, []
+        as_of = max(m for m in moments if m is not None)
+        return as_of, [as_of.isoformat(), *(len(views[i].published) for i in ids)]
+
     store = memo.markdown if memo else None
     shards: dict[int, set[str]] = {}  # every incident, by shard
     for i in incidents:
@@ -687,17 +697,22 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
                          incidents=chunks[0], number=1, count=len(chunks))
                 for number, chunk in enumerate(chunks[1:], start=2):
                     path = f"{own.path}page/{number}/index.html"
-                    if not unchanged(path, repr(own), len(chunks), *listed(v.id for v in chunk)):
-                        page("component-page.html", path, component=own, incidents=chunk,
-                             number=number, count=len(chunks))
+                    ids = [v.id for v in chunk]
+                    as_of, more = ended_together(ids)
+                    if not unchanged(path, repr(own), len(chunks), *listed(ids), *more,
+                                     at_any_time=as_of is not None):
+                        page("component-page.html", path, as_of=as_of, component=own,
+                             incidents=chunk, number=number, count=len(chunks))
             months = history.months(project, tz)
             page("history.html", "history/index.html", months=months)
             for number, month in enumerate(months):
                 path = f"history/{month.key}/index.html"
                 newer = months[number - 1] if number else None
                 older = months[number + 1] if number + 1 < len(months) else None
-                if not unchanged(path, repr(newer), repr(older), *listed(month.incident_ids)):
-                    page("history-month.html", path, month=month,
+                as_of, more = ended_together(month.incident_ids)
+                if not unchanged(path, repr(newer), repr(older), *listed(month.incident_ids),
+                                 *more, at_any_time=as_of is not None):
+                    page("history-month.html", path, as_of=as_of, month=month,
                          entries=[views[i] for i in month.incident_ids], newer=newer,
                          older=older)
             # A host serves 404.html at any depth, so its links start from the base URL's path.

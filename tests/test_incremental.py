@@ -137,16 +137,20 @@ def test_a_new_now_equals_a_clean_build(project: Path, tmp_path: Path) -> None:
 
 def test_a_new_now_leaves_the_pages_of_ended_incidents_as_they_were(project: Path,
                                                                      tmp_path: Path) -> None:
-    """An ended incident's page is made as of its end (its last update): later builds keep
-    it, while the pages of what goes on say the new time."""
+    """An ended incident's page is made as of its end (its last update), and so is a list of
+    only ended incidents (a month of history): later builds keep them, while the pages of what
+    goes on say the new time."""
     out = tmp_path / "site"
     build(project, out)
     pages = {name: out / "incidents" / name / "index.html"
              for name in ("2025-03-29-website-slow", "2025-04-19-app-down")}
+    month = out / "history" / "2025-03" / "index.html"  # the website-slow incident alone
     before = {name: (page.stat().st_ino, page.read_bytes()) for name, page in pages.items()}
+    month_before = month.stat().st_ino, month.read_bytes()
     build(project, out, now=LATER)
     ended, going_on = pages.values()
     assert (ended.stat().st_ino, ended.read_bytes()) == before["2025-03-29-website-slow"]
+    assert (month.stat().st_ino, month.read_bytes()) == month_before
     assert "last updated <time datetime=\"2025-03-30T13:00:00+01:00\">" in ended.read_text()
     assert going_on.read_bytes() != before["2025-04-19-app-down"][1]
     assert "last updated <time datetime=\"2025-04-19T16:45:00+01:00\">" in going_on.read_text()
