@@ -10,7 +10,7 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 import zlib
-from collections import ChainMap, defaultdict
+from collections import ChainMap
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -327,10 +327,13 @@ def incident_view(incident: Incident, project: Project, now: datetime,
     started = model.started_at(incident)
     if started is not None and started > now:
         started = None
-    # Its components as they are now while it goes on; once it has ended, the worst it gave
-    # each, so that nothing its page shows changes with time (see model.settled_at).
-    shown = states if ended is None else defaultdict(
-        lambda: State.OPERATIONAL, model.worst_states(incident))
+    affected = model.affected_components(incident)
+    if ended is None:  # its components as they are now
+        shown = [_component_view(by_id[cid], states) for cid in affected]
+    else:  # the worst it gave each: nothing the page of an ended incident shows changes
+        worst = model.worst_states(incident)
+        shown = [ComponentView(cid, by_id[cid].name, by_id[cid].description,
+                               worst.get(cid, State.OPERATIONAL)) for cid in affected]
     return IncidentView(
         id=incident.id,
         path=f"incidents/{incident.id}/",
@@ -344,8 +347,7 @@ def incident_view(incident: Incident, project: Project, now: datetime,
         ended=ended,
         ongoing=started is not None and ended is None,
         duration=history.duration_text(elapsed) if elapsed is not None else "",
-        affected=[_component_view(by_id[cid], shown) for cid in
-                  model.affected_components(incident)],
+        affected=shown,
         customer_impact=model.customer_impact(incident) if active else None,
         next_update=promised,
         overdue=promised is not None and promised < now,
@@ -608,7 +610,9 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
         return False
 
     incidents = {i.id: i for i in project.incidents}
-    settled = {i: model.settled_at(incident, now) for i, incident in incidents.items()}
+    # model.settled_at, from what the views know
+    settled = {v.id: max([v.ended, *(u.at for u in v.published[-1:])]) if v.ended else None
+               for v in ordered}
 
     def incident_page_unchanged(view: IncidentView) -> bool:
         as_of = settled[view.id]
