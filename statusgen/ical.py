@@ -17,16 +17,18 @@ changed: its latest published update (the window's start if it has none), never 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from icalendar import Calendar, Event, vText
 from markupsafe import Markup
 
 from .project import Incident, Project
 
 if TYPE_CHECKING:  # render imports this module to call render_ical
+    from icalendar import Event
+
     from .render import IncidentView
 
 PRODID = "-//statusgen//statusgen maintenance calendar//EN"
@@ -48,6 +50,8 @@ def event_uid(incident_id: str, base_url: str) -> str:
 
 
 def _event(incident: Incident, view: IncidentView, base_url: str) -> Event:
+    from icalendar import Event, vText
+
     assert incident.scheduled_start is not None and incident.scheduled_end is not None
     url = base_url + view.path
     affected = ", ".join(c.name for c in view.affected)
@@ -72,10 +76,24 @@ def _event(incident: Incident, view: IncidentView, base_url: str) -> Event:
     return event
 
 
-def render_ical(project: Project, now: datetime,
-                views: dict[str, IncidentView]) -> dict[str, bytes]:
-    """maintenance.ics for the published `project` at `now`."""
+def render_ical(project: Project, now: datetime, views: dict[str, IncidentView],
+                unchanged: Callable[[Sequence[str]], bool] | None = None) -> dict[str, bytes]:
+    """maintenance.ics for the published `project` at `now`; nothing if `unchanged` says the
+    last build wrote it with the same windows (their ids given), which is most builds: the
+    icalendar library is then not even imported."""
     site = project.site
+    since = now - timedelta(days=site.history_days)
+
+    def shown(incident: Incident) -> bool:
+        ended = views[incident.id].ended
+        return incident.is_maintenance and (ended is None or ended >= since)
+
+    windows = sorted(filter(shown, project.incidents),
+                     key=lambda i: (i.scheduled_start or now, i.id))
+    if unchanged is not None and unchanged([i.id for i in windows]):
+        return {}
+    from icalendar import Calendar, vText
+
     calendar = Calendar()
     calendar.add("version", "2.0")
     calendar.add("prodid", PRODID)
@@ -86,13 +104,6 @@ def render_ical(project: Project, now: datetime,
     calendar.add("url", site.base_url)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
-    since = now - timedelta(days=site.history_days)
-
-    def shown(incident: Incident) -> bool:
-        ended = views[incident.id].ended
-        return incident.is_maintenance and (ended is None or ended >= since)
-
-    for incident in sorted(filter(shown, project.incidents),
-                           key=lambda i: (i.scheduled_start or now, i.id)):
+    for incident in windows:
         calendar.add_component(_event(incident, views[incident.id], site.base_url))
     return {"maintenance.ics": calendar.to_ical()}

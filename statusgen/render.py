@@ -728,7 +728,10 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
         with clock.stage("api"):
             files.update(api.render_api(project, now, views, lines))
         with clock.stage("calendar, badges, headers"):
-            files.update(ical.render_ical(project, now, views))
+            # the same at any `now` for the same windows: it says nothing of the present
+            files.update(ical.render_ical(project, now, views, (lambda ids: unchanged(
+                "maintenance.ics", *(f"{known[i]}:{len(views[i].published)}" for i in ids),
+                at_any_time=True)) if memo else None))
             files.update(badges.render_badges(project, now, views))
             files.update(headers.render_headers(project))
         with clock.stage(f"incident pages ({rendering.workers} "
