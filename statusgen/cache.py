@@ -60,7 +60,7 @@ from .parse import parse_project
 from .pool import Forked, available_workers
 from .project import Incident, Project
 from .render import Memo, Rendered, Theme
-from .write import NewSite, file_digest
+from .write import NewSite, file_digest, same_file_system
 
 CACHE_FOLDER = ".statusgen-cache"
 SPARE = "spare"  # the folder, among the records, that holds the site before the current one
@@ -465,13 +465,21 @@ class BuildCache:
         html: dict[str, str] = {}
         if not self.clean:
             written = self.records.load("written", _WRITTEN)
-            if written is not None and _intact(written, os.path.abspath(self.out)):
+            spare = (written or {}).get("spare")
+            folder = self.records.folder / SPARE
+            with suppress(OSError):
+                if spare is not None and _intact(spare, str(folder)) and \
+                        same_file_system(folder, Path(self.out).resolve().parent):
+                    self._spare = spare
+            # Made in the spare, the new site takes from the current one only files that the
+            # spare does not hold as they are: only those must be as recorded.
+            only = None if written is None or self._spare is None else {
+                path for path, (_, digest) in written["files"].items()
+                if self._spare["files"].get(path, (None, None))[1] != digest}
+            if written is not None and _intact(written, os.path.abspath(self.out), only):
                 self._written = written
                 if written["salt"] == self._salt:  # else every page is made anew
                     previous = written["keys"]
-            spare = (written or {}).get("spare")
-            if spare is not None and _intact(spare, str(self.records.folder / SPARE)):
-                self._spare = spare
             html = self.records.load("html", code_key()) or {}
         return Memo(self._salt, self.sources, previous, html, self)
 
@@ -562,17 +570,20 @@ class BuildCache:
         return {name: entry for name, entry in self._read.items() if _shard(name) == shard}
 
 
-def _intact(written: dict[str, Any], folder: str) -> bool:
+def _intact(written: dict[str, Any], folder: str, only: set[str] | None = None) -> bool:
     """Whether `folder` is as `written` notes it: the same folder, no file added or removed in
-    any of its folders and no file changed."""
+    any of its folders and no file changed; or, with `only`, the same folder with those files
+    unchanged."""
     try:
         if os.stat(folder).st_ino != written["inode"]:
             return False
-        for path, mtime in written["folders"].items():
-            if os.stat(f"{folder}/{path}").st_mtime_ns != mtime:
-                return False
-        for path, (state, _) in written["files"].items():
-            if _state(os.stat(f"{folder}/{path}")) != state:
+        if only is None:
+            for path, mtime in written["folders"].items():
+                if os.stat(f"{folder}/{path}").st_mtime_ns != mtime:
+                    return False
+        files = written["files"]
+        for path in files if only is None else only:
+            if _state(os.stat(f"{folder}/{path}")) != files[path][0]:
                 return False
     except OSError:
         return False

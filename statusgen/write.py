@@ -67,6 +67,11 @@ def check_output_folder(out: Path, project_root: Path) -> None:
                           "choose another folder")
 
 
+def same_file_system(a: Path, b: Path) -> bool:
+    """Whether two folders are on one file system, where they can be exchanged."""
+    return a.stat().st_dev == b.stat().st_dev
+
+
 def file_digest(data: bytes) -> str:
     """What the cache knows a written file by."""
     return hashlib.sha256(data).hexdigest()
@@ -121,8 +126,7 @@ class NewSite:
         with self._failing():
             # where `out` leads to another file system than the records, the two folders
             # cannot be exchanged
-            if spare is not None and reuse and \
-                    spare.stat().st_dev == self.target.parent.stat().st_dev:
+            if spare is not None and reuse and same_file_system(spare, self.target.parent):
                 self.folder, self.reused = spare, True
             else:
                 if spare is not None:

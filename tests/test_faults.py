@@ -412,6 +412,10 @@ def test_an_incremental_build_killed_midway_leaves_the_old_site_or_the_new(
     def set_up() -> None:
         put_old_site(root, old)
         shutil.rmtree(root / ".statusgen-cache", ignore_errors=True)
+        # Written long ago: else a file changed within RACY_NS of a build is read (and its
+        # record saved) again by the next, and the dry run would count steps the others skip.
+        for path in (root / "incidents").iterdir():
+            os.utime(path, (time.time() - 60, time.time() - 60))
         for _ in range(2 if spare else 1):  # the second swaps a recorded site out: a spare
             assert build(root, OLD_NOW)[0] == 0 and snapshot(root / "site") == old
 

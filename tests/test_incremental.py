@@ -249,6 +249,26 @@ def test_a_spare_changed_by_hand_is_not_used(project: Path, tmp_path: Path,
     assert snapshot(site) == snapshot(build_clean(project, tmp_path / "clean"))
 
 
+@pytest.mark.parametrize("which", ["2025-04-19-app-down", "2025-04-18-notice"])
+def test_a_site_changed_by_hand_gives_nothing_to_the_spare(project: Path, tmp_path: Path,
+                                                          which: str) -> None:
+    """Made in the spare, a build takes from the current site only the files that changed in
+    the last build (the app-down page here), and checks only those: one changed by hand has
+    every page made anew; one the spare holds as it was (the notice's page) is taken from it."""
+    site = tmp_path / "site"
+    build(project, site)
+    build(project, site)  # the first site, swapped out, is now the spare
+    EDITS["an update's message"][0](project)
+    build(project, site)  # the app-down page differs between the site and the spare
+    page = site / "incidents" / which / "index.html"
+    data = page.read_bytes()
+    page.unlink()  # shared with the spare or the site before: replaced, not changed in place
+    page.write_bytes(data.replace(b"<h1", b"<h1 class=x"))
+    output = build(project, site)
+    assert ("files written" in output) == (which == "2025-04-19-app-down")
+    assert snapshot(site) == snapshot(build_clean(project, tmp_path / "clean"))
+
+
 def test_clean_ignores_the_cache(project: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
     build(project, site)
