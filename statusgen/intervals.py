@@ -6,10 +6,11 @@ front page its states, so a bar, a percentage and a badge can never disagree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
+from itertools import islice, pairwise
 from operator import itemgetter
 from zoneinfo import ZoneInfo
 
@@ -81,18 +82,25 @@ def _sweep(events: list[tuple[datetime, int, State]]) -> list[Segment]:
     return segments
 
 
-def durations(segments: Iterable[Segment], start: datetime,
+_NEVER = datetime.max.replace(tzinfo=UTC)  # the end of a segment that has not ended
+
+
+def durations(segments: Sequence[Segment], start: datetime,
               end: datetime) -> dict[State, timedelta]:
-    """How long each non-operational state lasted within [start, end)."""
+    """How long each non-operational state lasted within [start, end); `segments` oldest
+    first and apart, as `timelines` gives them, so only those within are looked at."""
     found: dict[State, timedelta] = {}
-    for segment in segments:
+    first = bisect_right(segments, start, key=lambda s: _NEVER if s.end is None else s.end)
+    for segment in islice(segments, first, None):
+        if segment.start >= end:
+            break
         length = segment.overlap(start, end)
         if length:
             found[segment.state] = found.get(segment.state, timedelta(0)) + length
     return found
 
 
-def uptime(segments: Iterable[Segment], start: datetime, end: datetime) -> float:
+def uptime(segments: Sequence[Segment], start: datetime, end: datetime) -> float:
     """Uptime in percent over [start, end), with the downtime weights above."""
     period = (end - start).total_seconds()
     if period <= 0:
