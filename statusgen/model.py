@@ -32,11 +32,12 @@ def published(project: Project, now: datetime) -> Project:
     updates is announced from the start of time."""
     incidents = []
     for incident in project.incidents:
-        updates = tuple(u for u in incident.updates if u.at <= now)
-        if len(updates) == len(incident.updates):
-            if updates or incident.is_maintenance:
+        if not incident.updates or incident.updates[-1].at <= now:  # (in time order)
+            if incident.updates or incident.is_maintenance:
                 incidents.append(incident)  # all of it is out: the same object will do
-        elif updates:
+            continue
+        updates = tuple(u for u in incident.updates if u.at <= now)
+        if updates:
             incidents.append(replace(incident, updates=updates))
     if all(map(operator.is_, incidents, project.incidents)) \
             and len(incidents) == len(project.incidents):
