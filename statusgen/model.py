@@ -113,6 +113,9 @@ def state_at(steps: list[Step], t: datetime) -> State:
 
 def incident_states_at(incident: Incident, t: datetime) -> dict[str, State]:
     """The non-operational states an incident or maintenance gives its components at `t`."""
+    if not incident.is_maintenance and incident.updates and incident.updates[-1].at <= t \
+            and incident.updates[-1].status == "resolved":
+        return {}  # resolved by `t` (most of the history): resolving returns them all
     states = {cid: state_at(own, t) for cid, own in state_steps(incident).items()}
     return {cid: s for cid, s in states.items() if s is not State.OPERATIONAL}
 
