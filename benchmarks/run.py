@@ -7,8 +7,8 @@ For each size it writes a project (benchmarks/generate.py) into a fresh temporar
 runs the installed `statusgen` executable as a subprocess, as a user would: clean builds (no
 output folder, no cache), then two rebuilds, each after editing one incident's latest message
 (the cache of the build before is warm; the second also finds the site before last kept as a
-spare), and a third, after another edit, an hour later: a build on the clock, whose every page
-shows the new time. It also builds the repository's own demo. Each row is the median
+spare), and a third, after another edit, an hour later: a build on the clock, which makes again
+the pages that show the present. It also builds the repository's own demo. Each row is the median
 of the runs, with:
 
 - wall: seconds from starting the process to its exit, interpreter start included;
@@ -202,7 +202,7 @@ def main() -> None:
                         _edit(incidents[len(incidents) // 2], edit)
                         runs.append(build(args.statusgen, project, out, NOW))
                         print(f"  {size} edited: {runs[-1]}", file=sys.stderr)
-                    # What a build on the clock meets: every page shows the new time.
+                    # What a build on the clock meets: the pages that show the present change.
                     _edit(incidents[len(incidents) // 3], 2 * n)
                     later.append(build(args.statusgen, project, out, _later(n)))
                     print(f"  {size} edited, new now: {later[-1]}", file=sys.stderr)
