@@ -29,6 +29,7 @@ from jinja2 import (
     FileSystemLoader,
     PrefixLoader,
     StrictUndefined,
+    UndefinedError,
 )
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
@@ -569,15 +570,22 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
     def render_page(template: str, path: str, root: str | None = None,
                     as_of: datetime | None = None, **context: Any) -> bytes:
         """One page; links are relative to it unless `root` says otherwise. A page `as_of` a
-        moment (an ended incident's: model.settled_at) is made as it stood then: `now` is that
-        moment, and it has no `indicator` or `sentence`, which are the site's at present."""
+        moment (an ended incident's, or a list of ended incidents only: model.settled_at) is
+        made as it stood then: `now` is that moment, and it has no `indicator` or `sentence`,
+        which are the site's at present."""
         if root is None:
             root = "../" * path.count("/")
         present = {} if as_of is not None else {
             "indicator": indicator, "sentence": model.SENTENCES[indicator]}
-        html = env.get_template(template).render(
-            site=site, root=root, now=as_of or now, page_url=site.base_url + path.removesuffix(
-                "index.html"), asset=lambda name: f"{root}{assets[name]}", **present, **context)
+        try:
+            html = env.get_template(template).render(
+                site=site, root=root, now=as_of or now, page_url=site.base_url +
+                path.removesuffix("index.html"), asset=lambda name: f"{root}{assets[name]}",
+                **present, **context)
+        except UndefinedError as err:  # which page, and why a value the others have is missing
+            why = " (a page of ended incidents only is made as it stood when they had ended: " \
+                "it has no indicator or sentence, which belong to the present)" if as_of else ""
+            raise UndefinedError(f"{path}: {err.message}{why}") from None
         return html.encode("utf-8")
 
     def page(template: str, path: str, root: str | None = None, **context: Any) -> None:

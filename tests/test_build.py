@@ -285,5 +285,16 @@ def test_a_broken_theme_template_is_one_line_and_keeps_the_old_site(
     assert snapshot(project / "site") == before
     write_project({"themes/mine/templates/404.html": "{{ nothing.here }}\n"})
     code, output = build(project, "--now", "2025-04-19 12:00", "--clean")
-    assert code == 1 and output.startswith("error: the theme failed: ")
+    assert code == 1 and output.startswith("error: the theme failed: 404.html: ")
+    assert snapshot(project / "site") == before
+    # the overall state in the header of every page: not on an ended incident's page
+    write_project({"themes/mine/templates/404.html": "{% extends 'base.html' %}\n",
+                   "themes/mine/templates/base.html": "{% extends 'default:base.html' %}{% block "
+                   "masthead %}<p>{{ sentence }}</p>{% endblock %}",
+                   "incidents/over.yaml": INCIDENT.replace("investigating", "resolved")})
+    code, output = build(project, "--now", "2025-04-19 12:00", "--clean")
+    assert code == 1 and len(output.splitlines()) == 1
+    assert re.fullmatch(r"error: the theme failed: (incidents/over|history/2025-04)/index\.html: "
+                        r"'sentence' is undefined \(a page of ended incidents only is made as it "
+                        r"stood when they had ended: .*\)\n", output)
     assert snapshot(project / "site") == before
