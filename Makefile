@@ -32,7 +32,7 @@ $(AXE_STAMP):
 
 test: $(STAMP) $(AXE_STAMP)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy statusgen
+	$(VENV)/bin/mypy statusgen benchmarks
 	$(VENV)/bin/pytest -q
 
 clean:
