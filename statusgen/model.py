@@ -225,11 +225,10 @@ def ended_at(incident: Incident, now: datetime) -> datetime | None:
     return [u.at for u in incident.updates if u.status == "resolved"][-1]
 
 
-def settled_at(incident: Incident, now: datetime) -> datetime | None:
+def settled_at(incident: Incident, ended: datetime | None) -> datetime | None:
     """Once an incident has been resolved, or a maintenance completed, what the site says of
     it no longer changes with time, only with its published updates: from the later of its end
-    and its last update (None while it goes on or has not begun)."""
-    ended = ended_at(incident, now)
+    and its last update (None while it goes on or has not begun). `ended`: its ended_at."""
     if ended is None:
         return None
     return max(ended, incident.updates[-1].at) if incident.updates else ended

@@ -618,9 +618,7 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
         return False
 
     incidents = {i.id: i for i in project.incidents}
-    # model.settled_at, from what the views know
-    settled = {v.id: max([v.ended, *(u.at for u in v.published[-1:])]) if v.ended else None
-               for v in ordered}
+    settled = {v.id: model.settled_at(incidents[v.id], v.ended) for v in ordered}
 
     def incident_page_unchanged(view: IncidentView) -> bool:
         as_of = settled[view.id]
