@@ -156,6 +156,25 @@ def test_a_new_now_leaves_the_pages_of_ended_incidents_as_they_were(project: Pat
     assert "last updated <time datetime=\"2025-04-19T16:45:00+01:00\">" in going_on.read_text()
 
 
+def test_an_ended_incident_reopened_by_an_update_due_later_is_made_again(
+        project: Path, tmp_path: Path) -> None:
+    """An update written ahead of time is not out yet; when a later `now` publishes it, the
+    page of the incident it reopens is made again, though its file has not changed."""
+    path = incident(project, "2025-03-29-website-slow")  # resolved on 30 March
+    path.write_text(path.read_text().replace(
+        "postmortem:", "  - at: 2025-04-19 12:00\n    status: investigating\n"
+        "    components: {website: degraded_performance}\n    message: It is back.\n"
+        "postmortem:"))
+    out = tmp_path / "site"
+    build(project, out, now="2025-04-19T11:00:00+01:00")
+    page = out / "incidents" / "2025-03-29-website-slow" / "index.html"
+    assert "It is back." not in page.read_text() and "at their worst" in page.read_text()
+    build(project, out, now=LATER)
+    assert "It is back." in page.read_text()
+    build(project, tmp_path / "clean", "--clean", now=LATER)
+    assert snapshot(out) == snapshot(tmp_path / "clean")
+
+
 THEME_EDITS: dict[str, Callable[[Path], None]] = {
     "a template overridden": lambda theme: (theme / "templates" / "404.html").write_text(
         '{% extends "default:404.html" %}{% block title %}Lost{% endblock %}'),
