@@ -1,10 +1,10 @@
 """`statusgen serve`: build, serve the site on 127.0.0.1, rebuild when a file changes.
 
-The site is served from memory, from the last good render; each good build is also written to
-the output folder with the same atomic writer as `build`. Only in what is served, HTML pages get
-a small script (a file the server serves, since the pages' Content-Security-Policy forbids inline
-script) that reloads them after a rebuild and, while an edit has problems, a banner that
-lists them. The files on disk never contain either.
+The site is built as `statusgen build` builds it, through the same cache (an edit makes again
+only what it changes), and served from memory: what the last good build wrote. Only in what is
+served, HTML pages get a small script (a file the server serves, since the pages'
+Content-Security-Policy forbids inline script) that reloads them after a rebuild and, while an
+edit has problems, a banner that lists them. The files on disk never contain either.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import secrets
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -26,11 +25,10 @@ from urllib.parse import unquote, urlsplit
 
 from jinja2 import TemplateSyntaxError
 
-from .build import BuildResult, read_project, resolve_now
+from .build import Build, BuildResult, resolve_now
 from .errors import ProjectError
 from .load import CONFIG_NAME
-from .render import Theme, render_site
-from .write import OutputError, check_output_folder, write_site
+from .write import OutputError
 
 HOST = "127.0.0.1"  # a preview of unpublished edits is for this machine only
 VERSION_PATH = "/__statusgen/version"
@@ -67,19 +65,15 @@ class Preview:
             return self._current
 
     def build(self) -> BuildResult:
-        """Read, render and write the site, then serve it. Raises ProjectError (invalid
+        """Build the site as `statusgen build` does (through the same cache, so an edit makes
+        again only what it changes), then serve what it wrote. Raises ProjectError (invalid
         input), ValueError (a bad `now`) or OutputError (cannot write), serving nothing new:
         what is served is always what is on disk."""
-        started = time.perf_counter()
-        project = read_project(self.root)
-        now = resolve_now(project, self.now_text)
-        check_output_folder(self.out, self.root)
-        files = render_site(project, now, Theme(self.root, project.site.theme))
-        prefix = urlsplit(project.site.base_url).path or "/"
-        write_site(files, self.out)
-        self._publish(files, prefix, ())
-        pages = sum(1 for name in files if name.endswith(".html"))
-        return BuildResult(len(files), pages, time.perf_counter() - started)
+        with Build(self.root, self.out) as build:
+            project = build.read()
+            result = build.finish(project, resolve_now(project, self.now_text))
+        self._publish(_site_files(self.out), urlsplit(project.site.base_url).path or "/", ())
+        return result
 
     def rebuild(self) -> BuildResult | tuple[str, ...]:
         """Build again: the result, or the problem lines while the last good site stays."""
@@ -104,6 +98,16 @@ class Preview:
                 return  # nothing an open page shows has changed: no reload
             self._builds += 1
             self._current = Snapshot(files, prefix, problems, f"{self._session}-{self._builds}")
+
+
+def _site_files(folder: Path) -> dict[str, bytes]:
+    """Every file of a built site, by its path in the site."""
+    found: dict[str, bytes] = {}
+    for here, _, names in os.walk(folder):
+        for name in names:
+            path = Path(here, name)
+            found[path.relative_to(folder).as_posix()] = path.read_bytes()
+    return dict(sorted(found.items()))
 
 
 # --- Serving: pure helpers, then the HTTP layer -------------------------------------------
