@@ -208,6 +208,23 @@ def test_a_broken_edit_keeps_the_last_good_site_and_a_fix_clears_it(
     assert site_files(root / "site") == fixed.files
 
 
+def test_a_rebuild_goes_through_the_build_cache(write_project: WriteProject,
+                                                tmp_path: Path) -> None:
+    """An edit is rebuilt as `statusgen build` rebuilds it: only its text is converted again,
+    and what is served is what a clean build writes."""
+    root = project(write_project)
+    preview = Preview(root, NOW)
+    preview.build()
+    project(write_project, message="Pages load slowly again.")
+    result = preview.rebuild()
+    assert not isinstance(result, tuple)
+    assert "1 text converted from Markdown" in result.notes
+    clean = tmp_path / "clean"
+    assert CliRunner().invoke(main, ["build", "--project", str(root), "--out", str(clean),
+                                     "--now", NOW, "--clean"]).exit_code == 0
+    assert preview.current.files == site_files(clean) == site_files(root / "site")
+
+
 def test_a_site_that_cannot_be_written_is_not_served(write_project: WriteProject) -> None:
     root = project(write_project)
     preview = Preview(root, NOW, out=root / "out")
