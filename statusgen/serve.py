@@ -58,6 +58,7 @@ class Preview:
         self._builds = 0
         self._lock = threading.Lock()
         self._current = Snapshot(version=f"{self._session}-0")
+        self._read: dict[str, tuple[tuple[int, int, int], bytes]] = {}  # see _site_files
 
     @property
     def current(self) -> Snapshot:
@@ -72,7 +73,9 @@ class Preview:
         with Build(self.root, self.out) as build:
             project = build.read()
             result = build.finish(project, resolve_now(project, self.now_text))
-        self._publish(_site_files(self.out), urlsplit(project.site.base_url).path or "/", ())
+        self._read = _site_files(self.out, self._read)
+        self._publish({path: data for path, (_, data) in self._read.items()},
+                      urlsplit(project.site.base_url).path or "/", ())
         return result
 
     def rebuild(self) -> BuildResult | tuple[str, ...]:
@@ -100,13 +103,24 @@ class Preview:
             self._current = Snapshot(files, prefix, problems, f"{self._session}-{self._builds}")
 
 
-def _site_files(folder: Path) -> dict[str, bytes]:
-    """Every file of a built site, by its path in the site."""
-    found: dict[str, bytes] = {}
+FileState = tuple[int, int, int]  # inode, size, modification time (ns)
+
+
+def _site_files(folder: Path, known: dict[str, tuple[FileState, bytes]]
+                ) -> dict[str, tuple[FileState, bytes]]:
+    """Every file of a built site, by its path in the site, with its state; those `known` in
+    the same state are not read again. (A build never changes a file in place: a changed
+    file is a new one, and an unchanged one keeps its inode and time.)"""
+    found: dict[str, tuple[FileState, bytes]] = {}
     for here, _, names in os.walk(folder):
         for name in names:
-            path = Path(here, name)
-            found[path.relative_to(folder).as_posix()] = path.read_bytes()
+            path = os.path.join(here, name)
+            stat = os.stat(path)
+            state = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+            relative = Path(path).relative_to(folder).as_posix()
+            before = known.get(relative)
+            found[relative] = before if before is not None and before[0] == state else \
+                (state, Path(path).read_bytes())
     return dict(sorted(found.items()))
 
 
