@@ -384,6 +384,20 @@ def test_a_large_project_is_read_and_recorded_by_worker_processes(tmp_path: Path
     assert second.notes == [f"0 of {count} incident files parsed, the rest from the cache"]
 
 
+def test_a_broken_file_read_by_a_worker_process_is_reported_as_check_reports_it(
+        tmp_path: Path) -> None:
+    root = many(tmp_path)
+    if threading.active_count() > 1:
+        pytest.skip("an earlier test left a thread running: this process will not fork")
+    edit(incident(root, "2025-04-19-app-down"), "major_outage", "mayor_outage")
+    with pytest.raises(ProjectError) as cached:
+        BuildCache(tmp_path / "site", clean=True).read_project(root)
+    with pytest.raises(ProjectError) as full:
+        read_project(root)
+    assert [str(p) for p in cached.value.problems] == [str(p) for p in full.value.problems]
+    assert any("mayor_outage" in str(p) for p in full.value.problems)
+
+
 def test_pages_rendered_in_worker_processes_equal_those_made_in_one(tmp_path: Path) -> None:
     root = many(tmp_path)
     if threading.active_count() > 1:
