@@ -58,7 +58,7 @@ class Preview:
         self._builds = 0
         self._lock = threading.Lock()
         self._current = Snapshot(version=f"{self._session}-0")
-        self._read: dict[str, tuple[tuple[int, int, int], bytes]] = {}  # see _site_files
+        self._read: dict[str, tuple[FileState, bytes]] = {}  # see _site_files
 
     @property
     def current(self) -> Snapshot:
