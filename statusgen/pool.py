@@ -10,9 +10,12 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import pickle
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
@@ -96,3 +99,57 @@ class Forked(Generic[Item, Result]):
             else:
                 self._pool.terminate()
             self._pool.join()
+
+
+class Background(Generic[Result]):
+    """Runs `job()` in one forked process while the caller goes on; `result()` waits for
+    what it returned. Where a fork is not safe (other threads, not Linux) or the process fails
+    in any way, `result()` runs `job` here instead, so an error is raised as the job raises
+    it. `forked` says whether the job ran apart: what it changed there stays there."""
+
+    def __init__(self, job: Callable[[], Result]) -> None:
+        self.job = job
+        self.forked = False
+        self._pid = 0
+        self._read = -1
+        if sys.platform.startswith("linux") and threading.active_count() == 1 and _job is None:
+            try:
+                self._read, write = os.pipe()
+                self._pid = os.fork()
+            except OSError:  # no processes or pipes left: here, then
+                if self._read >= 0:
+                    os.close(self._read)
+                return
+            if self._pid == 0:  # the child: the result, pickled, and success; or a failure
+                code = 1
+                try:
+                    os.close(self._read)
+                    data = pickle.dumps(job(), protocol=pickle.HIGHEST_PROTOCOL)
+                    with os.fdopen(write, "wb") as pipe:
+                        pipe.write(data)
+                    code = 0
+                finally:
+                    os._exit(code)  # nothing of the parent's (atexit, buffers) runs twice
+            os.close(write)
+
+    def result(self) -> Result:
+        if self._pid:
+            with os.fdopen(self._read, "rb") as pipe:
+                data = pipe.read()
+            _, status = os.waitpid(self._pid, 0)
+            self._pid = 0
+            if status == 0:
+                self.forked = True
+                return pickle.loads(data)  # type: ignore[no-any-return]
+        return self.job()
+
+    def __enter__(self) -> Background[Result]:
+        return self
+
+    def __exit__(self, *error: object) -> None:
+        if self._pid:  # not waited for: an error came first
+            os.close(self._read)
+            with suppress(OSError):
+                os.kill(self._pid, signal.SIGKILL)
+                os.waitpid(self._pid, 0)
+            self._pid = 0

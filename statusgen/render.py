@@ -36,7 +36,7 @@ from markupsafe import Markup, escape
 
 from . import api, badges, feeds, headers, history, ical, intervals, model
 from .load import not_text
-from .pool import Forked
+from .pool import Background, Forked
 from .project import Component, CustomerImpact, Impact, Incident, Project, State, Update
 from .write import file_digest
 
@@ -248,12 +248,16 @@ class IncidentView:
 
 class Converted:
     """Markdown converted to HTML, by message: what earlier builds converted (`known`), and
-    what this one converts; `used` is what was asked for."""
+    what this one converts (`made`); `used` is what was asked for."""
 
     def __init__(self, known: Mapping[str, str] | None = None) -> None:
         self.known = known or {}
         self.used: dict[str, str] = {}
-        self.converted = 0
+        self.made: set[str] = set()
+
+    @property
+    def converted(self) -> int:
+        return len(self.made)
 
     def html(self, text: str) -> Markup:
         found = self.used.get(text)
@@ -261,7 +265,7 @@ class Converted:
             found = self.known.get(text)
             if found is None:
                 found = str(markdown_html(text))
-                self.converted += 1
+                self.made.add(text)
             self.used[text] = found
         return Markup(found)
 
@@ -498,6 +502,19 @@ class Memo:
 
 
 @dataclass(frozen=True)
+class _Made:
+    """What render_changes' machine_readable made, and what it added to the build's keys,
+    kept pages and Markdown."""
+
+    files: dict[str, bytes]
+    keys: dict[str, str]
+    kept: set[str]
+    html: dict[str, str]  # by Markdown text
+    made: set[str]  # the Markdown texts it converted
+    seconds: dict[str, float]  # by stage
+
+
+@dataclass(frozen=True)
 class Rendered:
     files: dict[str, bytes]  # every file, except the pages kept
     kept: frozenset[str]  # pages whose key is unchanged: the files written before stand
@@ -670,11 +687,38 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
                 store.save_markdown(shard, record)
         return pages
 
+    def machine_readable() -> _Made:
+        """The feeds, API, calendar, badges and headers: each module maps (published project,
+        now, views) to files. With what making them added to the build's keys, kept pages
+        and Markdown, for when it runs in another process."""
+        keys_before, kept_before = set(keys), set(kept)
+        html_before, made_before = set(converted.used), set(converted.made)
+        files: dict[str, bytes] = {}
+        watch = Stopwatch()
+        with watch.stage("feeds"):
+            files.update(feeds.render_feeds(project, now, views, (
+                lambda path, items: unchanged(path, *(f"{known[i]}#{n}" for i, n in items)))
+                if memo else None))
+        with watch.stage("api"):
+            files.update(api.render_api(project, now, views, lines))
+        with watch.stage("calendar, badges, headers"):
+            # the same at any `now` for the same windows: it says nothing of the present
+            files.update(ical.render_ical(project, now, views, (lambda ids: unchanged(
+                "maintenance.ics", *(f"{known[i]}:{len(views[i].published)}" for i in ids),
+                at_any_time=True)) if memo else None))
+            files.update(badges.render_badges(project, now, views))
+            files.update(headers.render_headers(project))
+        return _Made(files, {path: keys[path] for path in keys.keys() - keys_before},
+                     kept - kept_before,
+                     {text: converted.used[text] for text in converted.used.keys() - html_before},
+                     converted.made - made_before, watch.seconds)
+
     env.get_template("incident.html")  # compiled once, before any worker starts
     by_shard: dict[int, list[str]] = {}
     for i in todo:
         by_shard.setdefault(markdown_shard(i), []).append(i)
-    with Forked(incident_pages, list(by_shard.values()), workers) as rendering:
+    with Forked(incident_pages, list(by_shard.values()), workers) as rendering, \
+            Background(machine_readable) as machine:  # apart, when the workers are not
         with clock.stage("pages"):
             active = [v for v in ordered if not v.is_maintenance and v.status != "resolved"]
             maintenance = [v for v in ordered if v.is_maintenance]
@@ -727,19 +771,19 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
                          older=older)
             # A host serves 404.html at any depth, so its links start from the base URL's path.
             page("404.html", "404.html", root=urlsplit(site.base_url).path)
-        # Machine-readable outputs: each module maps (published project, now, views) to files.
-        with clock.stage("feeds"):
-            files.update(feeds.render_feeds(project, now, views, (lambda path, items: unchanged(
-                path, *(f"{known[i]}#{n}" for i, n in items))) if memo else None))
-        with clock.stage("api"):
-            files.update(api.render_api(project, now, views, lines))
-        with clock.stage("calendar, badges, headers"):
-            # the same at any `now` for the same windows: it says nothing of the present
-            files.update(ical.render_ical(project, now, views, (lambda ids: unchanged(
-                "maintenance.ics", *(f"{known[i]}:{len(views[i].published)}" for i in ids),
-                at_any_time=True)) if memo else None))
-            files.update(badges.render_badges(project, now, views))
-            files.update(headers.render_headers(project))
+        waiting = time.perf_counter()
+        outputs = machine.result()
+        if machine.forked:  # what it added there, added here
+            keys.update(outputs.keys)
+            kept.update(outputs.kept)
+            converted.used.update(outputs.html)
+            converted.made |= outputs.made  # a text both made counts once
+            clock.seconds.update({f"{name} (another process)": seconds
+                                  for name, seconds in outputs.seconds.items()})
+            clock.seconds["waiting for it"] = time.perf_counter() - waiting
+        else:
+            clock.seconds.update(outputs.seconds)
+        files.update(outputs.files)
         with clock.stage(f"incident pages ({rendering.workers} "
                          f"process{'es' if rendering.workers > 1 else ''})"):
             # Written as they come, while the workers make more: one process writing files in
