@@ -126,9 +126,11 @@ class _Records:
         self.folder = folder
         self.secret = _secret()
 
-    def _mac(self, kind: bytes, data: bytes) -> bytes:
+    def _mac(self, kind: bytes, data: bytes | memoryview) -> bytes:
         assert self.secret is not None
-        return hmac.new(self.secret, kind + b"\0" + data, "sha256").digest()
+        mac = hmac.new(self.secret, kind + b"\0", "sha256")
+        mac.update(data)
+        return mac.digest()
 
     def load(self, name: str, key: str) -> Any:
         if self.secret is None:
@@ -137,7 +139,8 @@ class _Records:
             raw = (self.folder / name).read_bytes()
         except OSError:
             return None
-        mac, stored, data = raw[:32], raw[32:96], raw[96:]
+        # views, not copies: a read record of 10,000 incidents is 75 MB
+        mac, stored, data = raw[:32], raw[32:96], memoryview(raw)[96:]
         if stored != key.encode() or not hmac.compare_digest(mac, self._mac(stored, data)):
             return None
         try:
@@ -156,7 +159,8 @@ class _Records:
         assert len(stored) == 64
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.folder / f".{name}.new-{os.getpid()}"
-        tmp.write_bytes(self._mac(stored, data) + stored + data)
+        with open(tmp, "wb") as handle:  # in parts: a record may be tens of megabytes
+            handle.writelines((self._mac(stored, data), stored, data))
         tmp.replace(self.folder / name)
 
 
