@@ -518,8 +518,12 @@ class BuildCache:
         new.remove(removing)
         new.publish()
         fresh = {*writing, *rendered.written} - set(relinking)
+        # the folders whose entries changed: the spare's others are as its record says
+        touched = {".", *(f for path in [*writing, *rendered.written, *linking, *removing]
+                          for f in _folders_of(path))}
         self._record(rendered, digests, {**base, **{p: live[p] for p in [*linking, *relinking]}},
-                     fresh)
+                     fresh, self._spare["folders"] if new.reused and self._spare else {},
+                     touched)
         counts = {"written": len(fresh), "linked from the current site": len(linking)
                   + len(relinking), "kept from the site before last": len(wanted) - len(fresh)
                   - len(linking) - len(relinking), "removed": len(removing)}
@@ -528,10 +532,11 @@ class BuildCache:
                                         (what, n) for what, n in counts.items() if n)))
 
     def _record(self, rendered: Rendered, digests: dict[str, str], before: dict[str, Any],
-                fresh: set[str]) -> None:
+                fresh: set[str], folders_before: dict[str, int], touched: set[str]) -> None:
         """Note the output folder as it now is, for the next build: the files `fresh` or not
-        in `before` as they are now, the others as `before` says; and the site it replaced,
-        kept as the spare, as the last build noted it."""
+        in `before` as they are now, the others as `before` says, and likewise its folders,
+        `touched` or not in `folders_before`; and the site it replaced, kept as the spare, as
+        the last build noted it."""
         out = os.path.abspath(self.out)
         files: dict[str, Any] = {}
         try:
@@ -546,7 +551,9 @@ class BuildCache:
                 spare = {key: self._written[key] for key in ("inode", "files", "folders")}
             record = {"inode": os.stat(out).st_ino, "salt": self._salt, "keys": rendered.keys,
                       "files": files,
-                      "folders": {f: os.stat(f"{out}/{f}").st_mtime_ns for f in sorted(folders)},
+                      "folders": {f: folders_before[f] if f in folders_before and f not in
+                                  touched else os.stat(f"{out}/{f}").st_mtime_ns
+                                  for f in sorted(folders)},
                       "spare": spare}
             self.records.save("written", _WRITTEN, record)
             if rendered.html:
