@@ -95,13 +95,17 @@ def _state_steps(incident: Incident) -> dict[str, list[Step]]:
             for cid in incident.maintenance_components:
                 step(cid, at, state)
         return steps
-    for update in incident.updates:
+    for update in incident.updates:  # as `step` does, written out: this runs very often
+        at = update.at
         if update.status == "resolved":
-            for cid in steps:
-                step(cid, update.at, State.OPERATIONAL)
+            for own in steps.values():
+                if own and own[-1][1] is not State.OPERATIONAL:
+                    own.append((at, State.OPERATIONAL))
         else:
             for cid, state in update.components:
-                step(cid, update.at, state)
+                own = steps.setdefault(cid, [])
+                if (own[-1][1] if own else State.OPERATIONAL) is not state:
+                    own.append((at, state))
     return steps
 
 

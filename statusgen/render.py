@@ -14,7 +14,7 @@ from collections import ChainMap
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol
@@ -221,7 +221,7 @@ class IncidentView:
     started: datetime | None  # None until it has begun
     ended: datetime | None
     ongoing: bool  # begun and not ended
-    duration: str  # "" when it has not started
+    elapsed: timedelta | None  # from start to end (to now while it goes on); None: not begun
     affected: list[ComponentView]
     customer_impact: CustomerImpact | None
     next_update: datetime | None
@@ -239,6 +239,11 @@ class IncidentView:
         """Newest first."""
         return [_update_view(n, u, self.names, self.converted)
                 for n, u in enumerate(self.published, start=1)][::-1]
+
+    @cached_property
+    def duration(self) -> str:
+        """The elapsed time in words; "" when it has not started."""
+        return history.duration_text(self.elapsed) if self.elapsed is not None else ""
 
     @cached_property
     def postmortem(self) -> Markup:
@@ -313,32 +318,45 @@ def _update_view(number: int, update: Update, names: dict[str, str],
     )
 
 
+class _Shown:
+    """The project's components as incident views show them: a view is a value, so one for
+    each component and state serves every incident."""
+
+    def __init__(self, project: Project) -> None:
+        self.by_id = {c.id: c for c in project.components}
+        self.names = {c.id: c.name for c in project.components}
+        self._views: dict[tuple[str, State], ComponentView] = {}
+
+    def view(self, cid: str, state: State) -> ComponentView:
+        found = self._views.get((cid, state))
+        if found is None:
+            component = self.by_id[cid]
+            found = self._views[(cid, state)] = ComponentView(
+                cid, component.name, component.description, state)
+        return found
+
+
 def incident_view(incident: Incident, project: Project, now: datetime,
                   states: dict[str, State], converted: Converted | None = None,
-                  by_id: dict[str, Component] | None = None,
-                  names: dict[str, str] | None = None) -> IncidentView:
-    """`by_id` and `names` are the project's components and their names by id, when the
-    caller has them at hand."""
-    by_id = by_id if by_id is not None else {c.id: c for c in project.components}
-    names = names if names is not None else {c.id: c.name for c in project.components}
+                  components: _Shown | None = None) -> IncidentView:
+    """`components`: the project's, when the caller has them at hand."""
+    components = components if components is not None else _Shown(project)
     if incident.is_maintenance:
         status = model.maintenance_status(incident, now)
     else:
         status = model.incident_status(incident) or "investigating"
     active = model.is_active(incident, now)
     promised = model.next_update_promised(incident) if active else None
-    elapsed = model.duration(incident, now)
     ended = model.ended_at(incident, now)
     started = model.started_at(incident)
     if started is not None and started > now:
         started = None
     affected = model.affected_components(incident)
     if ended is None:  # its components as they are now
-        shown = [_component_view(by_id[cid], states) for cid in affected]
+        shown = [components.view(cid, states[cid]) for cid in affected]
     else:  # the worst it gave each: nothing the page of an ended incident shows changes
         worst = model.worst_states(incident)
-        shown = [ComponentView(cid, by_id[cid].name, by_id[cid].description,
-                               worst.get(cid, State.OPERATIONAL)) for cid in affected]
+        shown = [components.view(cid, worst.get(cid, State.OPERATIONAL)) for cid in affected]
     return IncidentView(
         id=incident.id,
         path=f"incidents/{incident.id}/",
@@ -351,7 +369,8 @@ def incident_view(incident: Incident, project: Project, now: datetime,
         started=started,
         ended=ended,
         ongoing=started is not None and ended is None,
-        duration=history.duration_text(elapsed) if elapsed is not None else "",
+        # as model.duration gives it, from what is known here already
+        elapsed=None if started is None else (ended or now) - started,
         affected=shown,
         customer_impact=model.customer_impact(incident) if active else None,
         next_update=promised,
@@ -361,7 +380,7 @@ def incident_view(incident: Incident, project: Project, now: datetime,
         scheduled_start=incident.scheduled_start,
         scheduled_end=incident.scheduled_end,
         published=incident.updates,
-        names=names,
+        names=components.names,
         converted=converted if converted is not None else Converted(),
     )
 
@@ -370,9 +389,8 @@ def incident_views(project: Project, now: datetime, states: dict[str, State],
                    converted: Converted | None = None) -> dict[str, IncidentView]:
     """Every incident's view, Markdown converted once; `project` as published at `now`."""
     converted = converted if converted is not None else Converted()
-    by_id = {c.id: c for c in project.components}
-    names = {c.id: c.name for c in project.components}
-    return {i.id: incident_view(i, project, now, states, converted, by_id, names)
+    components = _Shown(project)
+    return {i.id: incident_view(i, project, now, states, converted, components)
             for i in project.incidents}
 
 
