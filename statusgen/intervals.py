@@ -62,17 +62,19 @@ def _sweep(events: list[tuple[datetime, int, State]]) -> list[Segment]:
     segments: list[Segment] = []
     worst = State.OPERATIONAL
     since: datetime | None = None
-    index = 0
-    while index < len(events):
+    index, count = 0, len(events)
+    while index < count:
         at = events[index][0]
-        while index < len(events) and events[index][0] == at:  # every change at this instant
-            _, number, state = events[index]
+        while index < count:  # every change at this instant
+            when, number, state = events[index]
+            if when != at:
+                break
             if state is State.OPERATIONAL:
                 current.pop(number, None)
             else:
                 current[number] = state
             index += 1
-        now_worst = max(current.values(), default=State.OPERATIONAL)
+        now_worst = max(current.values()) if current else State.OPERATIONAL
         if now_worst is not worst:
             if worst is not State.OPERATIONAL and since is not None:
                 segments.append(Segment(since, at, worst))
