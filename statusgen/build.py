@@ -77,6 +77,7 @@ class Build:
         return self
 
     def __exit__(self, *error: object) -> None:
+        self.cache.close()
         if self._collecting:
             # Everything made while the collector was off is young to it: its next pass would
             # visit all of it (0.1 s for 10,000 incidents). Made old first, it is not.
@@ -97,9 +98,8 @@ class Build:
         with NewSite(self.out) as new:
             with self.stopwatch.stage("output check"):
                 memo = self.cache.memo(theme)
-                self.cache.begin(new)
             rendered = render_changes(project, now, theme, memo, self.stopwatch,
-                                      available_workers(), new.write)
+                                      available_workers(), self.cache.writer(new))
             with self.stopwatch.stage("write"):
                 self.cache.publish(rendered, new)
         with self.stopwatch.stage("cache"):

@@ -34,7 +34,7 @@ import secrets
 import sys
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache, partial
@@ -57,7 +57,7 @@ from .load import (
     lock_incidents,
 )
 from .parse import parse_project
-from .pool import Forked, available_workers
+from .pool import Background, Forked, available_workers
 from .project import Incident, Project
 from .render import Memo, Rendered, Theme
 from .write import NewSite, file_digest, same_file_system
@@ -282,6 +282,9 @@ class BuildCache:
     _read_changed: set[int] = field(default_factory=set)  # shards to save
     _written: dict[str, Any] | None = None  # the output folder, when it is as recorded
     _spare: dict[str, Any] | None = None  # the spare folder, when it is as recorded
+    # the written record, while another process checks the folders it describes
+    _checking: tuple[dict[str, Any], Background[tuple[bool, bool]]] | None = None
+    _begun: bool = False  # the new site, in NewSite
     _salt: str = ""
     _templates: _Templates | None = None
 
@@ -463,33 +466,75 @@ class BuildCache:
         return self._templates
 
     def memo(self, theme: Theme) -> Memo:
-        """What render needs to leave unchanged pages as they are on disk."""
+        """What render needs to leave unchanged pages as they are on disk. Whether the output
+        folder and the spare are as recorded (tens of thousands of `stat` calls) is checked
+        in another process meanwhile: the keys of the pages written before are known when
+        render first reads them."""
         self._salt = hashlib.sha256(f"{code_key()}:{theme.fingerprint()}".encode()).hexdigest()
-        previous: dict[str, str] = {}
+        previous: Mapping[str, str] = {}
         html: dict[str, str] = {}
         if not self.clean:
             written = self.records.load("written", _WRITTEN)
-            spare = (written or {}).get("spare")
-            folder = self.records.folder / SPARE
-            with suppress(OSError):
-                if spare is not None and _intact(spare, str(folder)) and \
-                        same_file_system(folder, Path(self.out).resolve().parent):
-                    self._spare = spare
-            # Made in the spare, the new site takes from the current one only files that the
-            # spare does not hold as they are: only those must be as recorded.
-            only = None if written is None or self._spare is None else {
-                path for path, (_, digest) in written["files"].items()
-                if self._spare["files"].get(path, (None, None))[1] != digest}
-            if written is not None and _intact(written, os.path.abspath(self.out), only):
-                self._written = written
-                if written["salt"] == self._salt:  # else every page is made anew
-                    previous = written["keys"]
+            if written is not None:
+                self._checking = (written, Background(partial(self._check, written)))
+                previous = _Later(self._previous)
             html = self.records.load("html", code_key()) or {}
         return Memo(self._salt, self.sources, previous, html, self)
 
-    def begin(self, new: NewSite) -> None:
-        """Start the new site in the spare folder if it is as recorded, else afresh."""
-        new.begin(self.records.folder / SPARE, reuse=self._spare is not None)
+    def _check(self, written: dict[str, Any]) -> tuple[bool, bool]:
+        """Whether the spare folder, then the output folder, are as `written` records them."""
+        spare = written.get("spare")
+        folder = self.records.folder / SPARE
+        reusable = False
+        with suppress(OSError):
+            reusable = spare is not None and _intact(spare, str(folder)) and \
+                same_file_system(folder, Path(self.out).resolve().parent)
+        # Made in the spare, the new site takes from the current one only files that the
+        # spare does not hold as they are: only those must be as recorded.
+        only = None if not reusable or spare is None else {
+            path for path, (_, digest) in written["files"].items()
+            if spare["files"].get(path, (None, None))[1] != digest}
+        return reusable, _intact(written, os.path.abspath(self.out), only)
+
+    def _checked(self) -> None:
+        """Take the answer of the check that memo started, once."""
+        if self._checking is not None:
+            written, check = self._checking
+            self._checking = None
+            with check:
+                reusable, intact = check.result()
+            if reusable:
+                self._spare = written["spare"]
+            if intact:
+                self._written = written
+
+    def _previous(self) -> dict[str, str]:
+        """The key of each page in the output folder, if it is as recorded and made by the
+        same code and theme (else every page is made anew)."""
+        self._checked()
+        same = self._written is not None and self._written["salt"] == self._salt
+        return self._written["keys"] if same and self._written is not None else {}
+
+    def writer(self, new: NewSite) -> Callable[[Mapping[str, bytes]], None]:
+        """What writes files into the new site as render makes them: the site is begun at the
+        first, once the check memo started has answered."""
+        def write(files: Mapping[str, bytes]) -> None:
+            self._begin(new)
+            new.write(files)
+        return write
+
+    def _begin(self, new: NewSite) -> None:
+        """Start the new site, once: in the spare folder if it is as recorded, else afresh."""
+        if not self._begun:
+            self._checked()
+            new.begin(self.records.folder / SPARE, reuse=self._spare is not None)
+            self._begun = True
+
+    def close(self) -> None:
+        """End the check that memo started, where the build ended before it was needed."""
+        if self._checking is not None:
+            with self._checking[1]:
+                self._checking = None
 
     def publish(self, rendered: Rendered, new: NewSite) -> None:
         """Complete the new site with what `rendered` holds besides what is in it already, and
@@ -497,6 +542,7 @@ class BuildCache:
         whose bytes the spare folder already holds stay; those the current site holds (if it
         is as the last build left it) are hard-linked from it, the kept pages among them; only
         the others are written."""
+        self._begin(new)
         digests = {path: file_digest(data) for path, data in rendered.files.items()}
         digests.update(rendered.written)
         live = self._written["files"] if self._written is not None else {}
@@ -579,6 +625,28 @@ class BuildCache:
 
     def _read_shard(self, shard: int) -> dict[str, Entry]:
         return {name: entry for name, entry in self._read.items() if _shard(name) == shard}
+
+
+class _Later(Mapping[str, str]):
+    """A mapping made when first read."""
+
+    def __init__(self, make: Callable[[], Mapping[str, str]]) -> None:
+        self._make = make
+        self._made: Mapping[str, str] | None = None
+
+    def _get(self) -> Mapping[str, str]:
+        if self._made is None:
+            self._made = self._make()
+        return self._made
+
+    def __getitem__(self, key: str) -> str:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
 
 
 def _intact(written: dict[str, Any], folder: str, only: set[str] | None = None) -> bool:

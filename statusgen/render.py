@@ -638,6 +638,11 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
     known = {v.id: f"{v.id}:{memo.sources[v.id]}:{','.join(c.state.word for c in v.affected)}"
              for v in ordered} if memo else {}
 
+    # The keys of the pages the last build wrote: known once the output folder is checked (in
+    # another process, since memo): waited for here, after the model, before any fork.
+    with clock.stage("output check"):
+        previous = dict(memo.previous) if memo else {}
+
     def listed(ids: Iterable[str]) -> list[str]:
         return [known[i] for i in ids] if memo else []
 
@@ -647,7 +652,7 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
         if memo is None:
             return False
         keys[path] = _digest(timeless if at_any_time else base, path, *inputs)
-        if memo.previous.get(path) == keys[path]:
+        if previous.get(path) == keys[path]:
             kept.add(path)
             return True
         return False

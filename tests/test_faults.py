@@ -425,7 +425,8 @@ def test_an_incremental_build_killed_midway_leaves_the_old_site_or_the_new(
     assert dry.returncode == 0, dry.stderr
     steps = [line for line in dry.stderr.splitlines() if line]
     assert "publish" in steps and "_exchange" in steps
-    assert ("_intact" in steps) and (steps.count("unlink") > 0) == spare  # reused in place
+    # the folders checked (in another process), and the spare reused in place
+    assert ("_checked" in steps) and (steps.count("unlink") > 0) == spare
     for point in kill_points(steps, random.Random(9), 40 if LONG else 8):
         set_up()
         killed = subprocess.run([sys.executable, "-c", CACHE_KILLER, "exchange", str(point),
