@@ -198,7 +198,8 @@ class _Page:
     def updated_at(self, incident: Incident) -> datetime:
         """The latest update, or for a maintenance the later opening or closing of its
         window when that changed its status (Statuspage moves it on by itself)."""
-        found = [u.at for u in incident.updates] or [self.created_at(incident)]
+        # updates are in time order (parse sees to it)
+        found = [incident.updates[-1].at if incident.updates else self.created_at(incident)]
         if incident.is_maintenance:
             for edge in (incident.scheduled_start, incident.scheduled_end):
                 assert edge is not None
@@ -296,7 +297,7 @@ class _Page:
 
 
 def _epoch(project: Project, now: datetime) -> datetime:
-    moments = [u.at for i in project.incidents for u in i.updates]
+    moments = [i.updates[0].at for i in project.incidents if i.updates]  # in time order
     moments += [i.scheduled_start for i in project.incidents if i.scheduled_start is not None]
     return min([*moments, now])
 
@@ -322,8 +323,10 @@ def render_api(project: Project, now: datetime, views: dict[str, IncidentView],
     by_id = {i.id: i for i in project.incidents}
     shapes: dict[str, dict[str, Any]] = {}  # only the incidents some file lists are shaped
     incidents = _newest_first((i for i in project.incidents if not i.is_maintenance), page)
-    unresolved = [i.id for i in incidents if views[i.id].status != "resolved"]
-    resolved = [i.id for i in incidents if views[i.id].status == "resolved"]
+    unresolved: list[str] = []
+    resolved: list[str] = []
+    for incident in incidents:
+        (resolved if views[incident.id].status == "resolved" else unresolved).append(incident.id)
     # Statuspage's 50 most recent, never leaving out one that is still unresolved.
     kept = {*unresolved, *resolved[:max(LISTED - len(unresolved), 0)]}
     listed = [i.id for i in incidents if i.id in kept]

@@ -119,17 +119,38 @@ def _item(incident: Incident, number: int, anchor: str, url: str, title: str, ht
 ItemKey = tuple[datetime, str, int]  # an item's time, incident id and number: its order
 
 
-def _item_keys(published: Project) -> list[ItemKey]:
-    """The keys of every item, newest first (ties: by incident id, then by update number,
-    both descending). Cheap: an item itself is only made when a feed lists it."""
-    keys: list[ItemKey] = []
-    for incident in published.incidents:  # as its view numbers them
-        keys += [(update.at, incident.id, n) for n, update in enumerate(incident.updates, 1)]
-        if incident.is_maintenance and not incident.updates:
-            assert incident.scheduled_start is not None
-            keys.append((incident.scheduled_start, incident.id, 0))
-    keys.sort(reverse=True)
-    return keys
+def _item_keys(incident: Incident) -> list[ItemKey]:
+    """The keys of an incident's items: one per update (numbered as its view numbers them), or
+    one for a maintenance announced without any."""
+    if incident.is_maintenance and not incident.updates:
+        assert incident.scheduled_start is not None
+        return [(incident.scheduled_start, incident.id, 0)]
+    return [(update.at, incident.id, n) for n, update in enumerate(incident.updates, 1)]
+
+
+def _latest(incident: Incident) -> datetime:
+    """The time of its newest item (updates are in time order: parse sees to it)."""
+    if incident.updates:
+        return incident.updates[-1].at
+    assert incident.scheduled_start is not None
+    return incident.scheduled_start
+
+
+def _newest(incidents: list[Incident], limit: int) -> list[ItemKey]:
+    """The keys of the `limit` newest items of `incidents` (given by their newest item, newest
+    first), newest first (ties: by incident id, then by update number, both descending). Only
+    the first incidents are looked at: once `limit` items are found, an incident whose newest
+    item is older than all of them has none to add, nor have those after it."""
+    found: list[ItemKey] = []
+    for incident in incidents:
+        if len(found) >= limit:
+            found.sort(reverse=True)
+            del found[limit:]
+            if _latest(incident) < found[-1][0]:
+                break
+        found += _item_keys(incident)
+    found.sort(reverse=True)
+    return found[:limit]
 
 
 def _make_item(incident: Incident, view: IncidentView, number: int,
@@ -152,16 +173,6 @@ def _make_item(incident: Incident, view: IncidentView, number: int,
                  incident.scheduled_start)
 
 
-def feed_items(project: Project, now: datetime,
-               views: dict[str, IncidentView]) -> list[FeedItem]:
-    """Every item of the project as published at `now`, newest first (ties: by incident id,
-    then by update number, both descending), before any cap."""
-    published = model.published(project, now)
-    incidents = {i.id: i for i in published.incidents}
-    return [_make_item(incidents[iid], views[iid], number, published)
-            for _, iid, number in _item_keys(published)]
-
-
 # Whether a feed (by path) that lists these items, (incident id, update number) newest first,
 # is already written as it would be now: then it is left out of render_feeds' files.
 Unchanged = Callable[[str, list[tuple[str, int]]], bool]
@@ -173,18 +184,9 @@ def render_feeds(project: Project, now: datetime, views: dict[str, IncidentView]
     site = project.site
     published = model.published(project, now)
     incidents = {i.id: i for i in published.incidents}
-    keys = _item_keys(published)
+    # by their newest item, newest first: each feed looks only at the first few
+    order = sorted(published.incidents, key=lambda i: (_latest(i), i.id), reverse=True)
     made: dict[ItemKey, FeedItem] = {}
-
-    def newest(keep: Callable[[str], bool] = lambda _: True) -> list[ItemKey]:
-        """The newest `feed_items` items of the incidents `keep` accepts."""
-        found: list[ItemKey] = []
-        for key in keys:
-            if len(found) == site.feed_items:
-                break
-            if keep(key[1]):
-                found.append(key)
-        return found
 
     def items(chosen: list[ItemKey]) -> list[FeedItem]:
         for key in chosen:
@@ -196,22 +198,22 @@ def render_feeds(project: Project, now: datetime, views: dict[str, IncidentView]
         listed = [(iid, number) for _, iid, number in chosen]
         return unchanged is not None and all([unchanged(path, listed) for path in paths])
 
-    touching: dict[str, set[str]] = {c.id: set() for c in project.components}
-    for incident in published.incidents:
+    touching: dict[str, list[Incident]] = {c.id: [] for c in project.components}
+    for incident in order:
         for cid in model.affected_components(incident):
-            touching[cid].add(incident.id)
+            touching[cid].append(incident)
     site_feed = _Channel("feed", xml_text(site.title), xml_text(
         site.description or f"Every update on incidents and maintenance from {site.title}."),
         site.base_url)
     files: dict[str, bytes] = {}
-    chosen = newest()
+    chosen = _newest(order, site.feed_items)
     if not stands(["feed.rss", "feed.atom", "feed.json"], chosen):
         latest = items(chosen)
         files["feed.rss"] = _rss(site_feed, latest, now, project)
         files["feed.atom"] = _atom(site_feed, latest, now, project)
         files["feed.json"] = _json_feed(site_feed, latest, now, project)
     for component in project.components:
-        chosen = newest(touching[component.id].__contains__)
+        chosen = _newest(touching[component.id], site.feed_items)
         channel = _Channel(f"components/{component.id}/feed",
                            xml_text(f"{component.name} · {site.title}"),
                            xml_text(f"Every update on incidents and maintenance affecting "

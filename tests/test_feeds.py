@@ -21,13 +21,16 @@ import feedparser
 import pytest
 from click.testing import CliRunner
 from conftest import WriteProject
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
-from statusgen import model, render
+from statusgen import feeds, model, render
 from statusgen.build import read_project
 from statusgen.cli import main
 from statusgen.feeds import render_feeds
 from statusgen.parse import parse_time
+from statusgen.project import Incident, Update
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_NOW = "2025-05-14T12:00:00+01:00"
@@ -393,6 +396,35 @@ def test_feed_items_caps_every_feed(write_project: WriteProject) -> None:
     assert [e["id"] for e in entries(files, "components/stores/feed.rss")] == [
         "2025-04-10-database#scheduled"]
     assert len(entries(files, "components/website/feed.atom")) == 2
+
+
+# Few distinct times, so that items tie on their time and are ordered by id and number.
+_AT = st.sampled_from([datetime(2025, 4, day, tzinfo=UTC) for day in (1, 2, 3, 4)])
+
+
+@st.composite
+def _incidents(draw: st.DrawFn) -> list[Incident]:
+    found = []
+    for n in range(draw(st.integers(0, 12))):
+        times = sorted(draw(st.lists(_AT, max_size=4)))
+        maintenance = not times or draw(st.booleans())
+        found.append(Incident(
+            f"i{n}", "t", tuple(Update(at, None, (), "m") for at in times),
+            is_maintenance=maintenance,
+            scheduled_start=draw(_AT) if maintenance else None,
+            scheduled_end=datetime(2025, 5, 1, tzinfo=UTC) if maintenance else None))
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(_incidents(), st.integers(1, 6))
+def test_a_feed_takes_the_newest_items_as_sorting_them_all_would(
+        incidents: list[Incident], limit: int) -> None:
+    """A feed looks only at the incidents whose newest items are newest: what it lists is
+    what sorting every item of every incident would give."""
+    every = sorted((key for i in incidents for key in feeds._item_keys(i)), reverse=True)
+    order = sorted(incidents, key=lambda i: (feeds._latest(i), i.id), reverse=True)
+    assert feeds._newest(order, limit) == every[:limit]
 
 
 HOSTILE = [
