@@ -152,7 +152,7 @@ def months(project: Project, tz: ZoneInfo) -> list[Month]:
         start = model.started_at(incident)
         assert start is not None  # published incidents have an update; maintenance a window
         local = start.astimezone(tz)
-        by_month.setdefault(f"{local:%Y-%m}", []).append((start, incident.id))
+        by_month.setdefault(f"{local.year:04}-{local.month:02}", []).append((start, incident.id))
     result = []
     for key in sorted(by_month, reverse=True):
         year, month = key.split("-")

@@ -192,9 +192,18 @@ def overall_indicator(project: Project, t: datetime) -> Impact:
     """The page indicator: the worst of what the components' states call for now and of the
     impacts written on active incidents. A derived impact is the incident's worst moment, not
     its present, so it does not hold the banner up once the components recover."""
+    global _last_indicator
+    last = _last_indicator
+    if last is not None and last[0] is project and last[1] == t:
+        return last[2]
     by_state = (_INDICATOR_OF_STATE[s] for s in component_states_at(project, t).values())
     by_incident = (i.impact for i in project.incidents if i.impact and is_active(i, t))
-    return max(*by_state, *by_incident, Impact.NONE)
+    found = max(*by_state, *by_incident, Impact.NONE)
+    _last_indicator = (project, t, found)
+    return found
+
+
+_last_indicator: tuple[Project, datetime, Impact] | None = None  # pages, API, badges
 
 
 def affected_components(incident: Incident) -> tuple[str, ...]:

@@ -21,12 +21,17 @@ class State(IntEnum):
     @property
     def word(self) -> str:
         """Statuspage's word, as written in the YAML and the API."""
-        return self.name.lower()
+        return _STATE_WORDS[self]
 
     @property
     def label(self) -> str:
         """The state in plain words for people."""
-        return self.name.replace("_", " ").capitalize()
+        return _STATE_LABELS[self]
+
+
+# Worked out once: pages and records ask for them tens of thousands of times.
+_STATE_WORDS = {state: state.name.lower() for state in State}
+_STATE_LABELS = {state: state.name.replace("_", " ").capitalize() for state in State}
 
 
 class Impact(IntEnum):
