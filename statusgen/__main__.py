@@ -1,3 +1,3 @@
-from .cli import main
+from .cli import command
 
-main(prog_name="statusgen")
+command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -29,6 +30,33 @@ def _fail(err: ProjectError) -> None:
     count = len(err.problems)
     click.echo(f"{count} problem{'s' if count != 1 else ''} found.", err=True)
     sys.exit(1)
+
+
+def command() -> None:
+    """The `statusgen` program: `main`, then out at once. A build leaves hundreds of thousands
+    of objects behind (a project and its views), which the system reclaims in one go: taken
+    apart one by one at exit, they cost 0.05 s for 10,000 incidents. Output is flushed first;
+    an error that is not an exit (a bug's traceback) goes the usual way."""
+    try:
+        main(prog_name="statusgen")
+    except SystemExit as done:
+        status = _status(done.code)
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:  # a closed pipe: Python's own exit says 120
+            status = status or 120
+        os._exit(status)
+
+
+def _status(code: object) -> int:
+    """The exit status of SystemExit(code), as Python gives it."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    print(code, file=sys.stderr)
+    return 1
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -13,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import WriteProject
 
-from statusgen.cli import main
+from statusgen.cli import _status, main
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_NOW = "2025-05-14T12:00:00+01:00"
@@ -116,6 +118,29 @@ def test_bad_now_is_a_usage_error(write_project: WriteProject) -> None:
     code, output = build(project, "--now", "yesterday")
     assert code == 2
     assert "'yesterday' is not a date and time" in output
+
+
+def test_the_program_prints_all_it_says_and_exits_as_its_command_does(
+        tmp_path: Path) -> None:
+    """`statusgen` leaves without taking its objects apart one by one (cli.command): what it
+    printed still arrives whole, and its exit status is the command's."""
+    out = tmp_path / "site"
+    program = [sys.executable, "-m", "statusgen", "build", "--project", str(REPO), "--out",
+               str(out)]
+    done = subprocess.run([*program, "--now", DEMO_NOW, "--profile"], capture_output=True,
+                          text=True, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith(f"Built {out}: ") and lines[-1].endswith("from Markdown")
+    assert (out / "index.html").is_file()
+    usage = subprocess.run([*program, "--now", "yesterday"], capture_output=True, text=True,
+                           check=False)
+    assert usage.returncode == 2 and "'yesterday' is not a date and time" in usage.stderr
+
+
+def test_an_exit_status_is_as_python_gives_it(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (_status(None), _status(0), _status(3)) == (0, 0, 3)
+    assert _status("no site") == 1 and capsys.readouterr().err == "no site\n"
 
 
 HOSTILE = [
