@@ -170,6 +170,7 @@ class _Scan:
 
     key: str  # code, statusgen.yaml and the theme names: the read record is for these
     files: dict[str, FileState]  # incidents/<name> -> its state, for plain files only
+    stems: dict[str, str]  # incidents/<name> -> the incident's id, for the same files
     simple: bool  # no links and no odd entries: the record may stand in for reading
     started: int  # time.time_ns() when the scan began
 
@@ -191,24 +192,27 @@ def _scan(root: Path) -> _Scan:
             digest.update(f"{sorted(dirs)}".encode())
         simple &= not any(os.path.islink(os.path.join(folder, n)) for n in [*dirs, *names])
     files: dict[str, FileState] = {}
+    stems: dict[str, str] = {}
     incidents = root / "incidents"
     simple &= not incidents.is_symlink()
     try:
         with os.scandir(incidents) as entries:
             for entry in entries:
-                if os.path.splitext(entry.name)[1] in INCIDENT_SUFFIXES:
+                stem, suffix = os.path.splitext(entry.name)  # as Path.stem and .suffix
+                if suffix in INCIDENT_SUFFIXES:
                     stat = entry.stat(follow_symlinks=False)
                     if entry.is_file(follow_symlinks=False):
                         files[entry.name] = _state(stat)
+                        stems[entry.name] = stem
                     else:
                         simple = False
     except FileNotFoundError:
         pass
     except OSError:  # not a folder, or not readable: the loader says what it makes of it
         simple = False
-    stems = [_stem(name) for name in files]
-    simple &= len(set(stems)) == len(stems)  # x.yaml and x.yml: leave it to parse to say
-    return _Scan(digest.hexdigest(), files, simple, started)
+    # x.yaml and x.yml: leave it to parse to say
+    simple &= len(set(stems.values())) == len(stems)
+    return _Scan(digest.hexdigest(), files, stems, simple, started)
 
 
 def _shown(root: Path, relative: str) -> str:
@@ -337,9 +341,14 @@ class BuildCache:
         by_shard: dict[int, list[str]] = {}
         for name in changed:
             by_shard.setdefault(_shard(name), []).append(name)
-        recorded: dict[int, dict[str, Entry]] = {}  # the unchanged files, by shard
-        for name, entry in entries.items():
-            recorded.setdefault(_shard(name), {})[name] = entry
+
+        @cache
+        def recorded() -> dict[int, dict[str, Entry]]:
+            """The unchanged files, by shard: for a worker process, which saves shards."""
+            found: dict[int, dict[str, Entry]] = {}
+            for name, entry in entries.items():
+                found.setdefault(_shard(name), {})[name] = entry
+            return found
         parent = os.getpid()
 
         def read(names: Sequence[str]) -> list[_ShardRead | None]:
@@ -364,7 +373,7 @@ class BuildCache:
             if os.getpid() == parent:
                 return [_ShardRead(shard, len(sources), found)]
             # A worker makes the shard's record, and hands it over in place of the incidents.
-            own = dict(recorded.get(shard, {}))
+            own = dict(recorded().get(shard, {}))
             for name, digest, incident in found:
                 if digest:
                     own[name] = (scan.files[name], digest,
@@ -403,7 +412,7 @@ class BuildCache:
                     self.sources[incident.id] = f"unrecorded:{secrets.token_hex(8)}"
         incidents += [entry[2] for entry in entries.values()]
         for name, entry in entries.items():
-            self.sources[_stem(name)] = entry[1]
+            self.sources[scan.stems[name]] = entry[1]
         self._remember(old, entries)
         self._read_changed -= saved
         self.notes.append(f"all {_count(len(scan.files), 'incident file')} parsed" if not old
@@ -417,7 +426,7 @@ class BuildCache:
         by_id = {i.id: i for i in project.incidents}
         entries: dict[str, Entry] = {}
         for name, state in scan.files.items():
-            stem = _stem(name)
+            stem = scan.stems[name]
             path = root / "incidents" / name
             try:
                 digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -567,9 +576,10 @@ class BuildCache:
         # the folders whose entries changed: the spare's others are as its record says
         touched = {".", *(f for path in [*writing, *rendered.written, *linking, *removing]
                           for f in _folders_of(path))}
+        # the same files as the spare: the same folders
+        folders = self._spare["folders"] if new.reused and self._spare else {}
         self._record(rendered, digests, {**base, **{p: live[p] for p in [*linking, *relinking]}},
-                     fresh, self._spare["folders"] if new.reused and self._spare else {},
-                     touched)
+                     fresh, folders, touched, bool(folders) and wanted.keys() == base.keys())
         counts = {"written": len(fresh), "linked from the current site": len(linking)
                   + len(relinking), "kept from the site before last": len(wanted) - len(fresh)
                   - len(linking) - len(relinking), "removed": len(removing)}
@@ -578,11 +588,12 @@ class BuildCache:
                                         (what, n) for what, n in counts.items() if n)))
 
     def _record(self, rendered: Rendered, digests: dict[str, str], before: dict[str, Any],
-                fresh: set[str], folders_before: dict[str, int], touched: set[str]) -> None:
+                fresh: set[str], folders_before: dict[str, int], touched: set[str],
+                same_folders: bool) -> None:
         """Note the output folder as it now is, for the next build: the files `fresh` or not
-        in `before` as they are now, the others as `before` says, and likewise its folders,
-        `touched` or not in `folders_before`; and the site it replaced, kept as the spare, as
-        the last build noted it."""
+        in `before` as they are now, the others as `before` says, and likewise its folders
+        (those of `folders_before`, if `same_folders`), `touched` or not in `folders_before`;
+        and the site it replaced, kept as the spare, as the last build noted it."""
         out = os.path.abspath(self.out)
         files: dict[str, Any] = {}
         try:
@@ -591,7 +602,8 @@ class BuildCache:
                     files[path] = (_state(os.stat(f"{out}/{path}")), digests[path])
                 else:
                     files[path] = before[path]
-            folders = {folder for path in files for folder in _folders_of(path)}
+            folders = set(folders_before) if same_folders else \
+                {folder for path in files for folder in _folders_of(path)}
             spare = None
             if self._written is not None and (self.records.folder / SPARE).exists():
                 spare = {key: self._written[key] for key in ("inode", "files", "folders")}
@@ -681,11 +693,6 @@ def _folders_of(path: str) -> list[str]:
         path = path.rpartition("/")[0] or "."
         found.append(path)
     return found
-
-
-def _stem(name: str) -> str:
-    """An incident's id from its file name, as Path.stem gives it."""
-    return os.path.splitext(name)[0]
 
 
 def _shard(name: str) -> int:
