@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import operator
 from bisect import bisect_right
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -30,19 +29,30 @@ def published(project: Project, now: datetime) -> Project:
     """The project as readers could see it at `now`: later updates are not yet written, and an
     incident none of whose updates is published yet does not exist. A maintenance without
     updates is announced from the start of time."""
-    incidents = []
-    for incident in project.incidents:
-        if not incident.updates or incident.updates[-1].at <= now:  # (in time order)
-            if incident.updates or incident.is_maintenance:
-                incidents.append(incident)  # all of it is out: the same object will do
-            continue
-        updates = tuple(u for u in incident.updates if u.at <= now)
-        if updates:
-            incidents.append(replace(incident, updates=updates))
-    if all(map(operator.is_, incidents, project.incidents)) \
-            and len(incidents) == len(project.incidents):
-        return project  # all of it is out
-    return replace(project, incidents=tuple(incidents))
+    global _last_published
+    last = _last_published
+    if last is not None and last[0] is project and last[1] == now:
+        return last[2]
+    if all(i.updates[-1].at <= now if i.updates else i.is_maintenance  # (in time order)
+           for i in project.incidents):
+        found = project  # all of it is out
+    else:
+        incidents = []
+        for incident in project.incidents:
+            if not incident.updates or incident.updates[-1].at <= now:
+                if incident.updates or incident.is_maintenance:
+                    incidents.append(incident)  # all of it is out: the same object will do
+                continue
+            updates = tuple(u for u in incident.updates if u.at <= now)
+            if updates:
+                incidents.append(replace(incident, updates=updates))
+        found = replace(project, incidents=tuple(incidents))
+    _last_published = (project, now, found)
+    return found
+
+
+# the last answer, and the project it was for: the pages, the feeds and the API ask in turn
+_last_published: tuple[Project, datetime, Project] | None = None
 
 
 def incident_status(incident: Incident, t: datetime | None = None) -> str | None:

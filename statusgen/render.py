@@ -635,7 +635,7 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
     base = _digest(timeless, now.isoformat(), indicator.name) if memo else ""
 
     # each incident as pages show it: known by its source and its components' states now
-    known = {v.id: f"{v.id}:{memo.sources[v.id]}:{','.join(c.state.word for c in v.affected)}"
+    known = {v.id: f"{v.id}:{memo.sources[v.id]}:{','.join([c.state.word for c in v.affected])}"
              for v in ordered} if memo else {}
 
     # The keys of the pages the last build wrote: known once the output folder is checked (in
@@ -660,15 +660,20 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
     incidents = {i.id: i for i in project.incidents}
     settled = {v.id: model.settled_at(incidents[v.id], v.ended) for v in ordered}
 
-    def incident_page_unchanged(view: IncidentView) -> bool:
-        as_of = settled[view.id]
+    todo = []
+    for view in ordered:  # unchanged() written out for ended incidents: they are most
+        path, as_of = f"{view.path}index.html", settled[view.id]
         if as_of is None or memo is None:
-            return unchanged(f"{view.path}index.html", *listed([view.id]))
+            if not unchanged(path, *listed([view.id])):
+                todo.append(view.id)
+            continue
         # an ended incident's page: the same at any later `now`, for its published updates
-        return unchanged(f"{view.path}index.html", memo.sources[view.id], len(view.published),
-                         as_of.isoformat(), at_any_time=True)
-
-    todo = [v.id for v in ordered if not incident_page_unchanged(v)]
+        key = keys[path] = _digest(timeless, path, memo.sources[view.id], len(view.published),
+                                   as_of.isoformat())
+        if previous.get(path) == key:
+            kept.add(path)
+        else:
+            todo.append(view.id)
 
     def ended_together(ids: Sequence[str]) -> tuple[datetime | None, list[object]]:
         """For a page that lists these incidents: when the last of them ended, if all have,
