@@ -210,28 +210,90 @@ class UpdateView:
 
 @dataclass(frozen=True)
 class IncidentView:
-    id: str
-    path: str  # relative to the site root
-    title: str
-    is_maintenance: bool
-    impact: Impact
+    """An incident as the pages show it at `now`. Every incident's view is made each build: what
+    the lists of incidents need is worked out then, the rest when a page first asks."""
+
+    incident: Incident = field(repr=False)
+    now: datetime
     status: str  # status word now
-    status_label: str
-    pinned: bool
     started: datetime | None  # None until it has begun
     ended: datetime | None
-    ongoing: bool  # begun and not ended
-    elapsed: timedelta | None  # from start to end (to now while it goes on); None: not begun
     affected: list[ComponentView]
-    customer_impact: CustomerImpact | None
-    next_update: datetime | None
-    overdue: bool
-    postmortem_text: str  # Markdown; "" until it is published
-    scheduled_start: datetime | None
-    scheduled_end: datetime | None
-    published: tuple[Update, ...] = field(repr=False, compare=False)
     names: dict[str, str] = field(repr=False, compare=False)  # component names by id
     converted: Converted = field(repr=False, compare=False)
+
+    @property
+    def id(self) -> str:
+        return self.incident.id
+
+    @property
+    def path(self) -> str:
+        """Relative to the site root."""
+        return f"incidents/{self.incident.id}/"
+
+    @property
+    def title(self) -> str:
+        return self.incident.title
+
+    @property
+    def is_maintenance(self) -> bool:
+        return self.incident.is_maintenance
+
+    @property
+    def pinned(self) -> bool:
+        return self.incident.pinned
+
+    @property
+    def scheduled_start(self) -> datetime | None:
+        return self.incident.scheduled_start
+
+    @property
+    def scheduled_end(self) -> datetime | None:
+        return self.incident.scheduled_end
+
+    @property
+    def published(self) -> tuple[Update, ...]:
+        return self.incident.updates
+
+    @cached_property
+    def impact(self) -> Impact:
+        return model.incident_impact(self.incident)
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def ongoing(self) -> bool:
+        """Begun and not ended."""
+        return self.started is not None and self.ended is None
+
+    @property
+    def elapsed(self) -> timedelta | None:
+        """From start to end (to now while it goes on), as model.duration gives it; None
+        until it has begun."""
+        return None if self.started is None else (self.ended or self.now) - self.started
+
+    @cached_property
+    def _active(self) -> bool:
+        return model.is_active(self.incident, self.now)
+
+    @cached_property
+    def customer_impact(self) -> CustomerImpact | None:
+        return model.customer_impact(self.incident) if self._active else None
+
+    @cached_property
+    def next_update(self) -> datetime | None:
+        return model.next_update_promised(self.incident) if self._active else None
+
+    @property
+    def overdue(self) -> bool:
+        return self.next_update is not None and self.next_update < self.now
+
+    @property
+    def postmortem_text(self) -> str:
+        """Markdown; "" until it is published, once the incident is over."""
+        return self.incident.postmortem if self.ended else ""
 
     # Made when first shown: most pages list an incident without its updates.
     @cached_property
@@ -345,8 +407,6 @@ def incident_view(incident: Incident, project: Project, now: datetime,
         status = model.maintenance_status(incident, now)
     else:
         status = model.incident_status(incident) or "investigating"
-    active = model.is_active(incident, now)
-    promised = model.next_update_promised(incident) if active else None
     ended = model.ended_at(incident, now)
     started = model.started_at(incident)
     if started is not None and started > now:
@@ -357,32 +417,8 @@ def incident_view(incident: Incident, project: Project, now: datetime,
     else:  # the worst it gave each: nothing the page of an ended incident shows changes
         worst = model.worst_states(incident)
         shown = [components.view(cid, worst.get(cid, State.OPERATIONAL)) for cid in affected]
-    return IncidentView(
-        id=incident.id,
-        path=f"incidents/{incident.id}/",
-        title=incident.title,
-        is_maintenance=incident.is_maintenance,
-        impact=model.incident_impact(incident),
-        status=status,
-        status_label=STATUS_LABELS[status],
-        pinned=incident.pinned,
-        started=started,
-        ended=ended,
-        ongoing=started is not None and ended is None,
-        # as model.duration gives it, from what is known here already
-        elapsed=None if started is None else (ended or now) - started,
-        affected=shown,
-        customer_impact=model.customer_impact(incident) if active else None,
-        next_update=promised,
-        overdue=promised is not None and promised < now,
-        # a postmortem is published once the incident is over
-        postmortem_text=incident.postmortem if ended else "",
-        scheduled_start=incident.scheduled_start,
-        scheduled_end=incident.scheduled_end,
-        published=incident.updates,
-        names=components.names,
-        converted=converted if converted is not None else Converted(),
-    )
+    return IncidentView(incident, now, status, started, ended, shown, components.names,
+                        converted if converted is not None else Converted())
 
 
 def incident_views(project: Project, now: datetime, states: dict[str, State],
