@@ -64,7 +64,7 @@ from .write import NewSite, file_digest, same_file_system
 
 CACHE_FOLDER = ".statusgen-cache"
 SPARE = "spare"  # the folder, among the records, that holds the site before the current one
-SHARDS = 16  # the read record is split by file name, so an edit rewrites a sixteenth of it
+SHARDS = 64  # the read record is split by file name, so an edit rewrites a 64th of it
 # A file changed this close before its content was read may have changed again since with
 # the same size and time (time stamps are coarse): it is read again, as git does.
 RACY_NS = 2_000_000_000
