@@ -50,11 +50,15 @@ class Uptime:
     percent: str  # over the history window, two decimals
 
 
-def spans(project: Project) -> dict[str, list[tuple[Span, Incident]]]:
-    """For each component, when each incident or maintenance touched it: from its first state
-    change to its return to operational (open while it lasts)."""
+def spans(project: Project, since: datetime) -> dict[str, list[tuple[Span, Incident]]]:
+    """For each component, when each incident or maintenance touched it, if it did after
+    `since`: from its first state change to its return to operational (open while it lasts)."""
     found: dict[str, list[tuple[Span, Incident]]] = {c.id: [] for c in project.components}
     for incident in project.incidents:
+        last = incident.updates[-1] if incident.updates else None
+        if last is not None and last.status == "resolved" and last.at <= since and \
+                not incident.is_maintenance:
+            continue  # resolved by then: resolving returned every component to operational
         for cid, steps in model.state_steps(incident).items():
             if steps:
                 end = steps[-1][0] if steps[-1][1] is State.OPERATIONAL else None
@@ -106,7 +110,7 @@ def uptime_views(project: Project, lines: dict[str, list[Segment]],
     # only what touched a component within the bars' days can be named by one
     touched = {cid: [(span, incident) for span, incident in found
                      if span[0] < bounds[-1] and (span[1] is None or span[1] > bounds[0])]
-               for cid, found in spans(project).items()}
+               for cid, found in spans(project, bounds[0]).items()}
     window = now - timedelta(days=site.history_days)
     return {cid: Uptime(bars(lines[cid], touched[cid], bounds, now, site.timezone),
                         _percent(intervals.uptime(lines[cid], window, now)))

@@ -449,13 +449,15 @@ def _groups(project: Project, states: dict[str, State],
 def _recent(views: list[IncidentView], now: datetime, tz: Any) -> list[DayView]:
     """The last RECENT_DAYS days, newest first, each with the incidents updated that day
     (and maintenance windows that began that day) and those updates."""
-    days = [d.astimezone(tz) for d in intervals.day_starts(now, RECENT_DAYS, tz)[-2::-1]]
+    starts = intervals.day_starts(now, RECENT_DAYS, tz)
+    days = [d.astimezone(tz) for d in starts[-2::-1]]
     index = {day.date(): DayView(day) for day in days}
-    first = days[-1]
+    first = starts[0]  # in UTC, as the updates' times are: compared the fastest way
     for view in views:
-        if (not view.published or view.published[-1].at < first) and \
+        published = view.incident.updates
+        if (not published or published[-1].at < first) and \
                 not (view.is_maintenance and view.started and view.started >= first):
-            continue  # nothing of it falls within these days (updates are newest first)
+            continue  # nothing of it falls within these days (updates are in time order)
         seen: dict[Any, list[UpdateView]] = {}
         for update in view.updates:
             seen.setdefault(update.at.astimezone(tz).date(), []).append(update)
@@ -670,10 +672,6 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
                        sorted(assets.items())) if memo else ""
     base = _digest(timeless, now.isoformat(), indicator.name) if memo else ""
 
-    # each incident as pages show it: known by its source and its components' states now
-    known = {v.id: f"{v.id}:{memo.sources[v.id]}:{','.join([c.state.word for c in v.affected])}"
-             for v in ordered} if memo else {}
-
     # The keys of the pages the last build wrote: known once the output folder is checked (in
     # another process, since memo): waited for here, after the model, before any fork.
     with clock.stage("output check"):
@@ -694,22 +692,32 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
         return False
 
     incidents = {i.id: i for i in project.incidents}
-    settled = {v.id: model.settled_at(incidents[v.id], v.ended) for v in ordered}
-
+    # In one pass over every incident (most have ended):
+    # - when its page stopped changing (model.settled_at), or None;
+    # - how pages that list it know it: by its source and its components' states now;
+    # - whether its own page is to be made (unchanged() written out for ended incidents).
+    settled: dict[str, datetime | None] = {}
+    known: dict[str, str] = {}
     todo = []
-    for view in ordered:  # unchanged() written out for ended incidents: they are most
-        path, as_of = f"{view.path}index.html", settled[view.id]
-        if as_of is None or memo is None:
-            if not unchanged(path, *listed([view.id])):
-                todo.append(view.id)
+    for view in ordered:
+        iid, path = view.id, f"incidents/{view.id}/index.html"
+        as_of = settled[iid] = model.settled_at(view.incident, view.ended)
+        if memo is None:
+            todo.append(iid)
+            continue
+        source = memo.sources[iid]
+        known[iid] = f"{iid}:{source}:{','.join([c.state.word for c in view.affected])}"
+        if as_of is None:
+            if not unchanged(path, known[iid]):
+                todo.append(iid)
             continue
         # an ended incident's page: the same at any later `now`, for its published updates
-        key = keys[path] = _digest(timeless, path, memo.sources[view.id], len(view.published),
+        key = keys[path] = _digest(timeless, path, source, len(view.incident.updates),
                                    as_of.isoformat())
         if previous.get(path) == key:
             kept.add(path)
         else:
-            todo.append(view.id)
+            todo.append(iid)
 
     def ended_together(ids: Sequence[str]) -> tuple[datetime | None, list[object]]:
         """For a page that lists these incidents: when the last of them ended, if all have,
