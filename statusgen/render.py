@@ -696,10 +696,20 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
     # - when its page stopped changing (model.settled_at), or None;
     # - how pages that list it know it: by its source and its components' states now;
     # - whether its own page is to be made (unchanged() written out for ended incidents).
+    # - and which lists of the pages it goes in.
     settled: dict[str, datetime | None] = {}
     known: dict[str, str] = {}
     todo = []
+    active: list[IncidentView] = []  # incidents and notices not resolved
+    maintenance: list[IncidentView] = []
+    touching: dict[str, list[IncidentView]] = {c.id: [] for c in project.components}
     for view in ordered:
+        if view.is_maintenance:
+            maintenance.append(view)
+        elif view.status != "resolved":
+            active.append(view)
+        for cid in {c.id for c in view.affected}:
+            touching[cid].append(view)
         iid, path = view.id, f"incidents/{view.id}/index.html"
         as_of = settled[iid] = model.settled_at(view.incident, view.ended)
         if memo is None:
@@ -792,8 +802,6 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
     with Forked(incident_pages, list(by_shard.values()), workers) as rendering, \
             Background(machine_readable) as machine:  # apart, when the workers are not
         with clock.stage("pages"):
-            active = [v for v in ordered if not v.is_maintenance and v.status != "resolved"]
-            maintenance = [v for v in ordered if v.is_maintenance]
             page(
                 "index.html", "index.html",
                 groups=_groups(project, states, uptimes),
@@ -806,10 +814,6 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
                                 key=lambda v: (v.scheduled_start, v.id)),
                 days=_recent(ordered, now, tz),
             )
-            touching: dict[str, list[IncidentView]] = {c.id: [] for c in project.components}
-            for view in ordered:
-                for affected in {c.id for c in view.affected}:
-                    touching[affected].append(view)
             for component in project.components:
                 own = _component_view(component, states)
                 # newest first, COMPONENT_PAGE to a page: no page grows with the history
