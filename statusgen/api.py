@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import heapq
 import json
 from bisect import bisect_right
 from collections.abc import Iterable
@@ -68,12 +69,18 @@ def _last_change(segments: list[list[Segment]], now: datetime) -> datetime | Non
                 worst = max(worst, own[i].state)
         return worst
 
-    instants = sorted({t for own in segments for s in own for t in (s.start, s.end)
-                       if t is not None and t <= now})
-    for k in range(len(instants) - 1, -1, -1):
-        if state_at(instants[k]) is not (state_at(instants[k - 1]) if k else State.OPERATIONAL):
-            return instants[k]
-    return None
+    # every instant up to now, newest first and each once, until one changed the state
+    later: datetime | None = None
+    later_state = State.OPERATIONAL
+    for t in heapq.merge(*([t for s in reversed(own) for t in (s.end, s.start) if t is not None]
+                           for own in segments), reverse=True):
+        if t > now or t == later:
+            continue
+        state = state_at(t)
+        if later is not None and later_state is not state:
+            return later
+        later, later_state = t, state
+    return later if later is not None and later_state is not State.OPERATIONAL else None
 
 
 def _maintenance_window_state(incident: Incident, upto: int, t: datetime) -> str:

@@ -200,8 +200,8 @@ def render_feeds(project: Project, now: datetime, views: dict[str, IncidentView]
 
     touching: dict[str, list[Incident]] = {c.id: [] for c in project.components}
     for incident in order:
-        for cid in model.affected_components(incident):
-            touching[cid].append(incident)
+        for shown in views[incident.id].affected:  # model.affected_components, worked out
+            touching[shown.id].append(incident)
     site_feed = _Channel("feed", xml_text(site.title), xml_text(
         site.description or f"Every update on incidents and maintenance from {site.title}."),
         site.base_url)

@@ -692,42 +692,42 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
         return False
 
     incidents = {i.id: i for i in project.incidents}
-    # In one pass over every incident (most have ended):
-    # - when its page stopped changing (model.settled_at), or None;
-    # - how pages that list it know it: by its source and its components' states now;
-    # - whether its own page is to be made (unchanged() written out for ended incidents).
-    # - and which lists of the pages it goes in.
-    settled: dict[str, datetime | None] = {}
-    known: dict[str, str] = {}
-    todo = []
-    active: list[IncidentView] = []  # incidents and notices not resolved
-    maintenance: list[IncidentView] = []
-    touching: dict[str, list[IncidentView]] = {c.id: [] for c in project.components}
-    for view in ordered:
-        if view.is_maintenance:
-            maintenance.append(view)
-        elif view.status != "resolved":
-            active.append(view)
-        for cid in {c.id for c in view.affected}:
-            touching[cid].append(view)
-        iid, path = view.id, f"incidents/{view.id}/index.html"
-        as_of = settled[iid] = model.settled_at(view.incident, view.ended)
-        if memo is None:
-            todo.append(iid)
-            continue
-        source = memo.sources[iid]
-        known[iid] = f"{iid}:{source}:{','.join([c.state.word for c in view.affected])}"
-        if as_of is None:
-            if not unchanged(path, known[iid]):
+    # In one pass over every incident (most have ended): when its page stopped changing
+    # (model.settled_at), or None; how pages that list it know it (by its source and its
+    # components' states now); whether its own page is to be made (unchanged() written out
+    # for ended incidents); and the lists of the pages it goes in.
+    with clock.stage("page keys"):
+        settled: dict[str, datetime | None] = {}
+        known: dict[str, str] = {}
+        todo = []
+        active: list[IncidentView] = []  # incidents and notices not resolved
+        maintenance: list[IncidentView] = []
+        touching: dict[str, list[IncidentView]] = {c.id: [] for c in project.components}
+        for view in ordered:
+            if view.is_maintenance:
+                maintenance.append(view)
+            elif view.status != "resolved":
+                active.append(view)
+            for cid in {c.id for c in view.affected}:
+                touching[cid].append(view)
+            iid, path = view.id, f"incidents/{view.id}/index.html"
+            as_of = settled[iid] = model.settled_at(view.incident, view.ended)
+            if memo is None:
                 todo.append(iid)
-            continue
-        # an ended incident's page: the same at any later `now`, for its published updates
-        key = keys[path] = _digest(timeless, path, source, len(view.incident.updates),
-                                   as_of.isoformat())
-        if previous.get(path) == key:
-            kept.add(path)
-        else:
-            todo.append(iid)
+                continue
+            source = memo.sources[iid]
+            known[iid] = f"{iid}:{source}:{','.join([c.state.word for c in view.affected])}"
+            if as_of is None:
+                if not unchanged(path, known[iid]):
+                    todo.append(iid)
+                continue
+            # an ended incident's page: the same at any later `now`, for its published updates
+            key = keys[path] = _digest(timeless, path, source, len(view.incident.updates),
+                                       as_of.isoformat())
+            if previous.get(path) == key:
+                kept.add(path)
+            else:
+                todo.append(iid)
 
     def ended_together(ids: Sequence[str]) -> tuple[datetime | None, list[object]]:
         """For a page that lists these incidents: when the last of them ended, if all have,

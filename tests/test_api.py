@@ -13,10 +13,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 from conftest import WriteProject
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
-from statusgen.api import LISTED, api_time, statuspage_id
+from statusgen.api import LISTED, _last_change, api_time, statuspage_id
 from statusgen.cli import main
+from statusgen.intervals import Segment
+from statusgen.project import State
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_NOW = "2025-05-14T12:00:00+01:00"
@@ -408,3 +412,40 @@ def test_a_project_without_incidents(write_project: WriteProject) -> None:
     # nothing in the data says when: only here does the build's `now` show
     assert summary["page"]["updated_at"] == "2025-06-30T12:00:00.000Z"
     assert {c["updated_at"] for c in summary["components"]} == {"2025-06-30T12:00:00.000Z"}
+
+
+@st.composite
+def _timelines(draw: st.DrawFn) -> list[list[Segment]]:
+    """Timelines as intervals.timelines gives them: in order, apart (or touching), the last
+    maybe open, on a few hours so that instants are shared."""
+    found = []
+    for _ in range(draw(st.integers(1, 3))):
+        hours = sorted(set(draw(st.lists(st.integers(0, 12), max_size=8))))
+        own = [Segment(datetime(2025, 4, 1, a, tzinfo=UTC), datetime(2025, 4, 1, b, tzinfo=UTC),
+                       draw(st.sampled_from(list(State)[1:])))
+               for a, b in zip(hours[::2], hours[1::2])]
+        if own and draw(st.booleans()):
+            own[-1] = Segment(own[-1].start, None, own[-1].state)
+        found.append(own)
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(_timelines(), st.integers(0, 13))
+def test_the_last_change_is_found_as_trying_every_instant_finds_it(
+        segments: list[list[Segment]], hour: int) -> None:
+    """_last_change looks at instants newest first and stops at the first change: it finds
+    what trying every instant up to now finds."""
+    now = datetime(2025, 4, 1, hour, tzinfo=UTC) if hour <= 12 else \
+        datetime.max.replace(tzinfo=UTC)
+
+    def worst(t: datetime) -> State:
+        return max((s.state for own in segments for s in own
+                    if s.start <= t and (s.end is None or t < s.end)), default=State.OPERATIONAL)
+
+    instants = sorted({t for own in segments for s in own for t in (s.start, s.end)
+                       if t is not None and t <= now})
+    expected = next((t for k, t in reversed(list(enumerate(instants)))
+                     if worst(t) is not (worst(instants[k - 1]) if k else State.OPERATIONAL)),
+                    None)
+    assert _last_change(segments, now) == expected

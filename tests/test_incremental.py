@@ -321,8 +321,8 @@ def test_profile_prints_every_stage(project: Path, tmp_path: Path) -> None:
     # the feeds, API and calendar made in another process, then waited for; or here
     apart = ["feeds", "api", "calendar,", "waiting"] if "waiting" in stages else \
         ["feeds", "api", "calendar,"]
-    assert stages == ["read", "output", "model", "pages", *apart, "incident", "sitemap",
-                      "write", "cache"]
+    assert stages == ["read", "output", "model", "page", "pages", *apart, "incident",
+                      "sitemap", "write", "cache"]
     without = CliRunner().invoke(main, ["build", "--project", str(project), "--out",
                                         str(tmp_path / "site"), "--now", NOW])
     assert without.output.count("\n") == 1
