@@ -59,7 +59,7 @@ from .load import (
 from .parse import parse_project
 from .pool import Background, Forked, available_workers
 from .project import Incident, Project
-from .render import Memo, Rendered, Theme
+from .render import History, Memo, Rendered, Theme
 from .write import NewSite, file_digest, same_file_system
 
 CACHE_FOLDER = ".statusgen-cache"
@@ -453,7 +453,7 @@ class BuildCache:
         if not old:
             self._read_changed = set(range(SHARDS))
 
-    # --- Markdown (render.MarkdownStore) --------------------------------------------------
+    # --- what builds make, kept (render.Store) ---------------------------------------------
 
     def load_markdown(self, shard: int) -> dict[str, dict[str, str]]:
         """The HTML made of the Markdown of a shard of incidents, as the last build kept it."""
@@ -464,6 +464,16 @@ class BuildCache:
         is one record, written by one of them."""
         with suppress(OSError):  # a full disk: the site comes first, the next build converts
             self.records.save(f"markdown-{shard}", code_key(), record)
+
+    def load_history(self, component: str) -> History | None:
+        """A component's timeline, uptime bars and periods, as the last build kept them."""
+        return None if self.clean else self.records.load(f"history-{component}", code_key())
+
+    def save_history(self, component: str, record: History) -> None:
+        """Keep it for the next build (a full disk: the site comes first, and the next build
+        works it out again)."""
+        with suppress(OSError):
+            self.records.save(f"history-{component}", code_key(), record)
 
     # --- rendering and writing -------------------------------------------------------------
 

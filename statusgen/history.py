@@ -3,6 +3,7 @@ timeline drawn on an incident's page. Computed here, displayed by the templates.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -102,9 +103,13 @@ def bars(segments: list[Segment], touched: list[tuple[Span, Incident]],
     return result
 
 
-def uptime_views(project: Project, lines: dict[str, list[Segment]],
-                 now: datetime) -> dict[str, Uptime]:
-    """Every component's bars and uptime over the history window."""
+def uptime_views(project: Project, lines: dict[str, list[Segment]], now: datetime,
+                 only: Collection[str] | None = None) -> dict[str, Uptime]:
+    """Every component's bars and uptime over the history window (or `only` those
+    components')."""
+    chosen = [cid for cid in lines if only is None or cid in only]
+    if not chosen:
+        return {}
     site = project.site
     bounds = intervals.day_starts(now, site.history_days, site.timezone)
     # only what touched a component within the bars' days can be named by one
@@ -114,7 +119,7 @@ def uptime_views(project: Project, lines: dict[str, list[Segment]],
     window = now - timedelta(days=site.history_days)
     return {cid: Uptime(bars(lines[cid], touched[cid], bounds, now, site.timezone),
                         _percent(intervals.uptime(lines[cid], window, now)))
-            for cid in lines}
+            for cid in chosen}
 
 
 def group_percent(figures: list[Uptime]) -> str:

@@ -7,7 +7,7 @@ front page its states, so a bar, a percentage and a badge can never disagree.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from itertools import islice, pairwise
@@ -46,13 +46,18 @@ class Segment:
         return max(last - first, timedelta(0))
 
 
-def timelines(project: Project) -> dict[str, list[Segment]]:
-    """Every component's non-operational segments, oldest first: at each instant the worst
-    state that any incident or maintenance gives it."""
-    events: dict[str, list[tuple[datetime, int, State]]] = {c.id: [] for c in project.components}
+def timelines(project: Project,
+              only: Collection[str] | None = None) -> dict[str, list[Segment]]:
+    """Every component's non-operational segments (or `only` those components'), oldest first:
+    at each instant the worst state that any incident or maintenance gives it."""
+    events: dict[str, list[tuple[datetime, int, State]]] = {
+        c.id: [] for c in project.components if only is None or c.id in only}
+    if not events:
+        return {}
     for number, incident in enumerate(project.incidents):
         for cid, steps in state_steps(incident).items():
-            events[cid].extend((at, number, state) for at, state in steps)
+            if cid in events:
+                events[cid].extend((at, number, state) for at, state in steps)
     return {cid: _sweep(found) for cid, found in events.items()}
 
 

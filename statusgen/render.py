@@ -35,6 +35,7 @@ from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup, escape
 
 from . import api, badges, feeds, headers, history, ical, intervals, model
+from .intervals import Segment
 from .load import not_text
 from .pool import Background, Forked
 from .project import Component, CustomerImpact, Impact, Incident, Project, State, Update
@@ -344,13 +345,66 @@ def markdown_shard(incident_id: str) -> int:
     return zlib.crc32(incident_id.encode()) % MARKDOWN_SHARDS
 
 
-class MarkdownStore(Protocol):
-    """Where the HTML made of each incident's Markdown is kept from build to build: a record
-    per shard of incidents, {incident id: {Markdown: HTML}}. Worker processes use it."""
+# A component's history as pages and the API show it: its timeline, then its uptime bars and
+# periods; each with the key it was made from (see _histories).
+History = tuple[str, list[Segment], str, history.Uptime, list[history.Period]]
+
+
+class Store(Protocol):
+    """Where what builds make is kept from build to build:
+    - the HTML made of each incident's Markdown, a record per shard of incidents, {incident
+      id: {Markdown: HTML}}, which worker processes use;
+    - each component's History."""
 
     def load_markdown(self, shard: int) -> dict[str, dict[str, str]]: ...
 
     def save_markdown(self, shard: int, record: dict[str, dict[str, str]]) -> None: ...
+
+    def load_history(self, component: str) -> History | None: ...
+
+    def save_history(self, component: str, record: History) -> None: ...
+
+
+def _histories(project: Project, now: datetime, sources: Mapping[str, str] | None,
+               store: Store | None) -> tuple[dict[str, list[Segment]],
+                                             dict[str, history.Uptime],
+                                             dict[str, list[history.Period]]]:
+    """Every component's timeline, uptime bars and uptime periods. A timeline is a function of
+    the settings and of the incidents that touch the component, each known by its source and
+    its updates published; the bars and periods, of the timeline and `now`. What `store` kept
+    for the same inputs is taken as it is; only the rest is worked out (and kept)."""
+    site, tz = project.site, project.site.timezone
+    ids = [c.id for c in project.components]
+    lines: dict[str, list[Segment]] = {}
+    uptimes: dict[str, history.Uptime] = {}
+    periods: dict[str, list[history.Period]] = {}
+    keys: dict[str, str] = {}
+    when = _digest(now.isoformat(), site.history_days, tz.key)
+    if sources is not None and store is not None:
+        marks: dict[str, list[str]] = {cid: [] for cid in ids}
+        for incident in project.incidents:  # in order: it orders changes at one instant
+            mark = f"{incident.id}:{sources[incident.id]}:{len(incident.updates)}"
+            for cid in model.state_steps(incident):
+                marks[cid].append(mark)
+        # how its files read depends on the settings too (a naive time is in the time zone)
+        settings = _digest(repr(site), repr(project.groups), repr(project.components))
+        for cid in ids:
+            keys[cid] = _digest(settings, *marks[cid])
+            found = store.load_history(cid)
+            if found is not None and found[0] == keys[cid]:
+                lines[cid] = found[1]
+                if found[2] == when:
+                    uptimes[cid], periods[cid] = found[3], found[4]
+    lines.update(intervals.timelines(project, [cid for cid in ids if cid not in lines]))
+    stale = [cid for cid in ids if cid not in uptimes]
+    uptimes.update(history.uptime_views(project, lines, now, stale))
+    periods.update({cid: history.uptime_periods(lines[cid], now, tz) for cid in stale})
+    if keys and store is not None:
+        for cid in stale:
+            store.save_history(cid, (keys[cid], lines[cid], when, uptimes[cid], periods[cid]))
+    # in the components' order, as a clean build has them
+    return ({cid: lines[cid] for cid in ids}, {cid: uptimes[cid] for cid in ids},
+            {cid: periods[cid] for cid in ids})
 
 
 @dataclass(frozen=True)
@@ -554,7 +608,7 @@ class Memo:
     previous: Mapping[str, str]  # page path -> the key it was last written from
     # Markdown converted before: for the pages this process makes, and for the incident pages
     html: Mapping[str, str] = field(default_factory=dict)
-    markdown: MarkdownStore | None = None
+    store: Store | None = None
 
 
 @dataclass(frozen=True)
@@ -611,8 +665,8 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
         converted = Converted(memo.html if memo else None)
         views = incident_views(project, now, states, converted)
         indicator = model.overall_indicator(project, now)
-        lines = intervals.timelines(project)
-        uptimes = history.uptime_views(project, lines, now)
+        lines, uptimes, periods = _histories(project, now, memo.sources if memo else None,
+                                             memo.store if memo else None)
         ordered = sorted(views.values(), key=lambda v: (v.started or now, v.id), reverse=True)
     env = theme.env
 
@@ -739,7 +793,7 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
         as_of = max(m for m in moments if m is not None)
         return as_of, [as_of.isoformat(), *(len(views[i].published) for i in ids)]
 
-    store = memo.markdown if memo else None
+    store = memo.store if memo else None
     shards: dict[int, set[str]] = {}  # every incident, by shard
     for i in incidents:
         shards.setdefault(markdown_shard(i), set()).add(i)
@@ -819,11 +873,11 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
                 # newest first, COMPONENT_PAGE to a page: no page grows with the history
                 chunks = _pages(touching[component.id], COMPONENT_PAGE)
                 path = f"{own.path}index.html"
-                periods = history.uptime_periods(lines[component.id], now, tz)
-                if not unchanged(path, repr(own), repr(uptimes[component.id]), repr(periods),
+                if not unchanged(path, repr(own), repr(uptimes[component.id]),
+                                 repr(periods[component.id]),
                                  len(chunks), *listed(v.id for v in chunks[0])):
                     page("component.html", path, component=own, uptime=uptimes[component.id],
-                         formula=intervals.UPTIME_FORMULA, periods=periods,
+                         formula=intervals.UPTIME_FORMULA, periods=periods[component.id],
                          incidents=chunks[0], number=1, count=len(chunks))
                 for number, chunk in enumerate(chunks[1:], start=2):
                     path = f"{own.path}page/{number}/index.html"
