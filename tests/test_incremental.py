@@ -156,6 +156,26 @@ def test_a_new_now_leaves_the_pages_of_ended_incidents_as_they_were(project: Pat
     assert "last updated <time datetime=\"2025-04-19T16:45:00+01:00\">" in going_on.read_text()
 
 
+def test_the_front_page_is_kept_while_nothing_it_shows_changes(project: Path,
+                                                                tmp_path: Path) -> None:
+    """The front page is made again when what it shows changes (an incident it lists, a
+    component's state or bars, the time), not for an edit elsewhere: a message of an incident
+    resolved before the recent days leaves it as it was, bars and all."""
+    out, clean = tmp_path / "site", tmp_path / "clean"
+    build(project, out)
+    front = out / "index.html"
+    before = front.stat().st_ino, front.read_bytes()
+    edit(incident(project, "2025-03-29-website-slow"), "loading slowly", "loading very slowly")
+    build(project, out)
+    assert (front.stat().st_ino, front.read_bytes()) == before
+    edit(incident(project, "2025-04-19-app-down"), "The app does not open.",
+         "The app does not open on *any* phone.")
+    build(project, out)
+    assert b"does not open on any phone" in front.read_bytes()  # its summary, as plain text
+    build(project, clean, "--clean")
+    assert snapshot(out) == snapshot(clean)
+
+
 def test_an_ended_incident_reopened_by_an_update_due_later_is_made_again(
         project: Path, tmp_path: Path) -> None:
     """An update written ahead of time is not out yet; when a later `now` publishes it, the
