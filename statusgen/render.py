@@ -512,18 +512,27 @@ def _groups(project: Project, states: dict[str, State],
     return views
 
 
+def _recent_views(views: list[IncidentView], now: datetime, tz: Any) -> list[IncidentView]:
+    """The incidents that may have something in the last RECENT_DAYS days: an update, or a
+    maintenance window that began."""
+    first = intervals.day_starts(now, RECENT_DAYS, tz)[0]  # in UTC, as the updates' times
+    found = []
+    for view in views:
+        published = view.incident.updates
+        if (published and published[-1].at >= first) or \
+                (view.is_maintenance and view.started and view.started >= first):
+            found.append(view)  # (updates are in time order)
+    return found
+
+
 def _recent(views: list[IncidentView], now: datetime, tz: Any) -> list[DayView]:
     """The last RECENT_DAYS days, newest first, each with the incidents updated that day
-    (and maintenance windows that began that day) and those updates."""
+    (and maintenance windows that began that day) and those updates; `views` as
+    _recent_views gives them."""
     starts = intervals.day_starts(now, RECENT_DAYS, tz)
     days = [d.astimezone(tz) for d in starts[-2::-1]]
     index = {day.date(): DayView(day) for day in days}
-    first = starts[0]  # in UTC, as the updates' times are: compared the fastest way
     for view in views:
-        published = view.incident.updates
-        if (not published or published[-1].at < first) and \
-                not (view.is_maintenance and view.started and view.started >= first):
-            continue  # nothing of it falls within these days (updates are in time order)
         seen: dict[Any, list[UpdateView]] = {}
         for update in view.updates:
             seen.setdefault(update.at.astimezone(tz).date(), []).append(update)
@@ -872,11 +881,10 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
             in_progress = [v for v in maintenance if v.status in ("in_progress", "verifying")]
             upcoming = sorted((v for v in maintenance if v.status == "scheduled"),
                               key=lambda v: (v.scheduled_start, v.id))
-            days = _recent(ordered, now, tz)
+            recent = _recent_views(ordered, now, tz)
             # the front page: the present (in `base`), the components' states and bars, and
             # the incidents it shows
-            shown = [*active, *in_progress, *upcoming,
-                     *(view for day in days for view, _ in day.entries)]
+            shown = [*active, *in_progress, *upcoming, *recent]
             bars = {c.id: histories.shown(c.id) for c in project.components} if memo else {}
             if not unchanged("index.html", *(f"{c}:{state.word}" for c, state in states.items()),
                              *bars.values(), *listed(v.id for v in shown)):
@@ -884,7 +892,7 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
                      uptime=uptimes, formula=intervals.UPTIME_FORMULA,
                      pinned=[v for v in active if v.pinned],
                      active=[v for v in active if not v.pinned], in_progress=in_progress,
-                     upcoming=upcoming, days=days)
+                     upcoming=upcoming, days=_recent(recent, now, tz))
             for component in project.components:
                 own = _component_view(component, states)
                 # newest first, COMPONENT_PAGE to a page: no page grows with the history
