@@ -182,7 +182,9 @@ class _Page:
     def page(self) -> dict[str, Any]:
         site = self.project.site
         changes = [self.changed_at([c.id]) for c in self.project.components]
-        changes += [self.updated_at(i) for i in self.project.incidents]
+        # an incident's latest update (updates are in time order), a maintenance's updated_at
+        changes += [self.updated_at(i) if i.is_maintenance or not i.updates else
+                    i.updates[-1].at for i in self.project.incidents]
         return {
             "id": self.id,
             "name": site.title,
@@ -310,7 +312,9 @@ def _epoch(project: Project, now: datetime) -> datetime:
 
 
 def _newest_first(incidents: Iterable[Incident], page: _Page) -> list[Incident]:
-    return sorted(incidents, key=lambda i: (page.created_at(i), i.id), reverse=True)
+    # created_at is the first update's time, for all but a maintenance without updates
+    return sorted(incidents, key=lambda i: (i.updates[0].at if i.updates else page.created_at(i),
+                                            i.id), reverse=True)
 
 
 def _dump(data: dict[str, Any]) -> bytes:
