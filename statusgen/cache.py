@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cache, partial
+from operator import attrgetter
 from pathlib import Path
 from stat import S_ISREG
 from typing import Any
@@ -419,7 +420,7 @@ class BuildCache:
                           else f"{parsed_now} of {_count(len(scan.files), 'incident file')} "
                           "parsed, the rest from the cache")
         return Project(parsed.site, parsed.groups, parsed.components,
-                       tuple(sorted(incidents, key=lambda i: i.id)))
+                       tuple(sorted(incidents, key=attrgetter("id"))))
 
     def _read_everything(self, root: Path, scan: _Scan) -> Project:
         project = parse_project(load_project(root, lock=False))  # raises ProjectError
@@ -447,8 +448,10 @@ class BuildCache:
         for name in old.keys() ^ entries.keys():
             self._read_changed.add(_shard(name))
         for name, entry in entries.items():
-            if name in old and (old[name][:2], old[name][3]) == (entry[:2], entry[3]):
-                continue
+            before = old.get(name)
+            if before is entry or (before is not None and
+                                   (before[:2], before[3]) == (entry[:2], entry[3])):
+                continue  # (most are the very entry the record held)
             self._read_changed.add(_shard(name))
         if not old:
             self._read_changed = set(range(SHARDS))
