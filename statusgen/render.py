@@ -936,7 +936,7 @@ def render_changes(project: Project, now: datetime, theme: Theme, memo: Memo | N
             converted.made |= outputs.made  # a text both made counts once
             clock.seconds.update({f"{name} (another process)": seconds
                                   for name, seconds in outputs.seconds.items()})
-            clock.seconds["waiting for it"] = time.perf_counter() - waiting
+            clock.seconds["waiting for the other process"] = time.perf_counter() - waiting
         else:
             clock.seconds.update(outputs.seconds)
         files.update(outputs.files)
