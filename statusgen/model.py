@@ -243,9 +243,10 @@ def ended_at(incident: Incident, now: datetime) -> datetime | None:
         done = [u.at for u in incident.updates if u.status == "completed"]
         assert incident.scheduled_end is not None
         return done[-1] if done else incident.scheduled_end
-    if incident_status(incident) != "resolved":
-        return None
-    return [u.at for u in incident.updates if u.status == "resolved"][-1]
+    for update in reversed(incident.updates):  # the latest status set: resolved, or not yet
+        if update.status:
+            return update.at if update.status == "resolved" else None
+    return None
 
 
 def settled_at(incident: Incident, ended: datetime | None) -> datetime | None:
