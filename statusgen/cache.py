@@ -2,7 +2,8 @@
 edit can change, and its output is byte for byte what a clean build would write.
 
 It lives in `.statusgen-cache/<output name>/` beside the output folder (for the default
-`site/`, in the project) and holds two records:
+`site/`, in the project). Besides what render.Store keeps (the HTML made of the Markdown, and
+each component's timeline, bars and periods) and the compiled templates, it holds two records:
 
 - **read**: for each incident file, the state `lstat` gave (inode, size, time, mode), a digest
   of its content and the `Incident` parsed from it. A file whose state is unchanged is not read
