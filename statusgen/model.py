@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from .project import CustomerImpact, Impact, Incident, Project, State
 
@@ -25,34 +28,43 @@ _INDICATOR_OF_STATE = {
 }
 
 
+Answer = TypeVar("Answer")
+
+
+def _last_answer(question: Callable[[Project, datetime], Answer]
+                 ) -> Callable[[Project, datetime], Answer]:
+    """Keeps the last answer, for the same project (the very object: projects are frozen) and
+    time: the pages, the feeds, the API and the badges ask in turn. (Shared: read it, never
+    change it.)"""
+    last: tuple[Project, datetime, Answer] | None = None
+
+    @functools.wraps(question)
+    def ask(project: Project, t: datetime) -> Answer:
+        nonlocal last
+        if last is None or last[0] is not project or last[1] != t:
+            last = (project, t, question(project, t))
+        return last[2]
+    return ask
+
+
+@_last_answer
 def published(project: Project, now: datetime) -> Project:
     """The project as readers could see it at `now`: later updates are not yet written, and an
     incident none of whose updates is published yet does not exist. A maintenance without
     updates is announced from the start of time."""
-    global _last_published
-    last = _last_published
-    if last is not None and last[0] is project and last[1] == now:
-        return last[2]
     if all(i.updates[-1].at <= now if i.updates else i.is_maintenance  # (in time order)
            for i in project.incidents):
-        found = project  # all of it is out
-    else:
-        incidents = []
-        for incident in project.incidents:
-            if not incident.updates or incident.updates[-1].at <= now:
-                if incident.updates or incident.is_maintenance:
-                    incidents.append(incident)  # all of it is out: the same object will do
-                continue
-            updates = tuple(u for u in incident.updates if u.at <= now)
-            if updates:
-                incidents.append(replace(incident, updates=updates))
-        found = replace(project, incidents=tuple(incidents))
-    _last_published = (project, now, found)
-    return found
-
-
-# the last answer, and the project it was for: the pages, the feeds and the API ask in turn
-_last_published: tuple[Project, datetime, Project] | None = None
+        return project  # all of it is out
+    incidents = []
+    for incident in project.incidents:
+        if not incident.updates or incident.updates[-1].at <= now:
+            if incident.updates or incident.is_maintenance:
+                incidents.append(incident)  # all of it is out: the same object will do
+            continue
+        updates = tuple(u for u in incident.updates if u.at <= now)
+        if updates:
+            incidents.append(replace(incident, updates=updates))
+    return replace(project, incidents=tuple(incidents))
 
 
 def incident_status(incident: Incident, t: datetime | None = None) -> str | None:
@@ -150,22 +162,19 @@ def maintenance_in_progress(incident: Incident, t: datetime) -> bool:
     return maintenance_status(incident, t) in ("in_progress", "verifying")
 
 
-_last_states: tuple[Project, datetime, dict[str, State]] | None = None  # pages, API, badges
-
-
 def component_states_at(project: Project, t: datetime) -> dict[str, State]:
     """Every component's state at `t`: the worst any unresolved incident gives it, and
     under_maintenance where a maintenance is in progress and no incident is worse."""
-    global _last_states
-    last = _last_states
-    if last is not None and last[0] is project and last[1] == t:
-        return dict(last[2])
+    return dict(_component_states_at(project, t))  # a copy: callers may change theirs
+
+
+@_last_answer
+def _component_states_at(project: Project, t: datetime) -> dict[str, State]:
     states = {c.id: State.OPERATIONAL for c in project.components}
     for incident in project.incidents:
         for cid, state in incident_states_at(incident, t).items():
             states[cid] = max(states[cid], state)
-    _last_states = (project, t, states)
-    return dict(states)
+    return states
 
 
 def is_active(incident: Incident, t: datetime) -> bool:
@@ -198,22 +207,14 @@ def incident_impact(incident: Incident) -> Impact:
     return _INDICATOR_OF_STATE[worst_state(incident)]
 
 
+@_last_answer
 def overall_indicator(project: Project, t: datetime) -> Impact:
     """The page indicator: the worst of what the components' states call for now and of the
     impacts written on active incidents. A derived impact is the incident's worst moment, not
     its present, so it does not hold the banner up once the components recover."""
-    global _last_indicator
-    last = _last_indicator
-    if last is not None and last[0] is project and last[1] == t:
-        return last[2]
     by_state = (_INDICATOR_OF_STATE[s] for s in component_states_at(project, t).values())
     by_incident = (i.impact for i in project.incidents if i.impact and is_active(i, t))
-    found = max(*by_state, *by_incident, Impact.NONE)
-    _last_indicator = (project, t, found)
-    return found
-
-
-_last_indicator: tuple[Project, datetime, Impact] | None = None  # pages, API, badges
+    return max(*by_state, *by_incident, Impact.NONE)
 
 
 def affected_components(incident: Incident) -> tuple[str, ...]:

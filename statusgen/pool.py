@@ -36,6 +36,12 @@ def _start_worker() -> None:
     gc.enable()  # for what the worker makes: what it inherited is frozen (see Forked._start)
 
 
+def _may_fork() -> bool:
+    """Whether forking this process is safe: on Linux, with no other thread (whose locks a
+    child would inherit held), and not inside a worker pool being started."""
+    return sys.platform.startswith("linux") and threading.active_count() == 1 and _job is None
+
+
 def available_workers() -> int:
     """The cores this process may use."""
     try:
@@ -55,9 +61,7 @@ class Forked(Generic[Item, Result]):
         self.job = job
         self.chunks = chunks
         self.workers = workers if (
-            workers > 1 and sum(map(len, chunks)) >= MIN_ITEMS
-            and sys.platform.startswith("linux") and threading.active_count() == 1
-            and _job is None) else 1
+            workers > 1 and sum(map(len, chunks)) >= MIN_ITEMS and _may_fork()) else 1
         self._pool: Any = None
         self._results: Iterator[list[Result]] | None = None
         if self.workers > 1:
@@ -112,7 +116,7 @@ class Background(Generic[Result]):
         self.forked = False
         self._pid = 0
         self._read = -1
-        if sys.platform.startswith("linux") and threading.active_count() == 1 and _job is None:
+        if _may_fork():
             try:
                 self._read, write = os.pipe()
                 self._pid = os.fork()
