@@ -214,8 +214,13 @@ class _TooBig(Exception):
 # sequence's first "-", a mapping's first ":" or "?"), so a text with fewer cannot nest deeper.
 _OPENERS = "[{-?:"
 # Nesting that PyYAML composes safely (recursively: in C with the C parser, else in Python,
-# within the interpreter's recursion limit); deeper than MAX_DEPTH is then refused by _Builder.
-_SAFE_NESTING = 2_000 if _BaseLoader.__name__.startswith("C") else 200
+# within the interpreter's recursion limit), and below the deepest flow collection that newer
+# libyaml scans (it refuses deeper ones with "exceeded maximum nesting depth"); deeper than
+# MAX_DEPTH is then refused by _Builder.
+_SAFE_NESTING = 1_000 if _BaseLoader.__name__.startswith("C") else 200
+# How libyaml (from the one in PyYAML 6.0.3's wheels) refuses nesting past its own limit. Its
+# scanner looks ahead for a key, so it can refuse a document before the events reach our limit.
+_PARSER_TOO_DEEP = "exceeded maximum nesting depth"
 
 
 def _may_nest_deeply(text: str) -> bool:
@@ -228,8 +233,17 @@ def _too_deep(text: str) -> Mark | None:
     PyYAML composes nodes recursively (in C with the C parser): tens of thousands of `[` crash
     the interpreter. The event stream is flat, so it is read first, and only up to the depth
     that is refused (libyaml takes quadratic time over very deep flow collections). Only for
-    texts that may nest deeply: the others are composed at once."""
-    loader = _Loader(text)
+    texts that may nest deeply: the others are composed at once. Where libyaml refuses the
+    nesting itself, the pure-Python parser, which has no limit of its own, finds the place."""
+    try:
+        return _first_too_deep(_Loader(text))
+    except yaml.MarkedYAMLError as err:
+        if _PARSER_TOO_DEEP not in (err.problem or ""):
+            raise
+        return _first_too_deep(yaml.SafeLoader(text))
+
+
+def _first_too_deep(loader: yaml.SafeLoader | yaml.CSafeLoader) -> Mark | None:
     try:
         depth = 0
         while loader.check_event():
