@@ -27,7 +27,7 @@ from markupsafe import Markup
 from .project import Incident, Project
 
 if TYPE_CHECKING:  # render imports this module to call render_ical
-    from icalendar import Event
+    from icalendar import Event, vText
 
     from .render import IncidentView
 
@@ -44,13 +44,21 @@ def plain_text(html: Markup) -> str:
     return "\n".join(line for line in lines if line)
 
 
+def _text(text: str) -> vText:
+    """A TEXT value. A carriage return becomes a newline, as icalendar 7.3 makes it: older
+    releases wrote it out bare, where a lenient reader would start a property of its own."""
+    from icalendar import vText
+
+    return vText(text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def event_uid(incident_id: str, base_url: str) -> str:
     parts = urlsplit(base_url)
     return f"{incident_id}@{parts.hostname}{parts.path.rstrip('/')}"
 
 
 def _event(incident: Incident, view: IncidentView, base_url: str) -> Event:
-    from icalendar import Event, vText
+    from icalendar import Event
 
     assert incident.scheduled_start is not None and incident.scheduled_end is not None
     url = base_url + view.path
@@ -61,15 +69,15 @@ def _event(incident: Incident, view: IncidentView, base_url: str) -> Event:
     stamp = incident.updates[-1].at if incident.updates else incident.scheduled_start
 
     event = Event()
-    event.add("uid", vText(event_uid(incident.id, base_url)))
+    event.add("uid", _text(event_uid(incident.id, base_url)))
     event.add("dtstamp", stamp.astimezone(UTC))
     event.add("last-modified", stamp.astimezone(UTC))
     if incident.updates:
         event.add("created", incident.updates[0].at.astimezone(UTC))
     event.add("dtstart", incident.scheduled_start.astimezone(UTC))
     event.add("dtend", incident.scheduled_end.astimezone(UTC))
-    event.add("summary", vText(incident.title))
-    event.add("description", vText(description))
+    event.add("summary", _text(incident.title))
+    event.add("description", _text(description))
     event.add("url", url)
     event.add("status", "CONFIRMED")
     event.add("transp", "TRANSPARENT")
@@ -92,17 +100,17 @@ def render_ical(project: Project, now: datetime, views: dict[str, IncidentView],
                      key=lambda i: (i.scheduled_start or now, i.id))
     if unchanged is not None and unchanged([i.id for i in windows]):
         return {}
-    from icalendar import Calendar, vText
+    from icalendar import Calendar, vDuration
 
     calendar = Calendar()
     calendar.add("version", "2.0")
     calendar.add("prodid", PRODID)
     calendar.add("calscale", "GREGORIAN")
-    name = vText(f"{site.title}: scheduled maintenance")
+    name = _text(f"{site.title}: scheduled maintenance")
     calendar.add("name", name)  # RFC 7986
     calendar.add("x-wr-calname", name)  # what most calendar apps read
     calendar.add("url", site.base_url)
-    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
     for incident in windows:
         calendar.add_component(_event(incident, views[incident.id], site.base_url))
