@@ -100,29 +100,58 @@ def put_old_site(root: Path, old: dict[str, bytes]) -> None:
 
 # --- Builds killed at random moments ---------------------------------------------------------
 
+HANG = 120  # seconds: only a hang takes this long
+
+
+def _inode(folder: Path) -> int | None:
+    try:
+        return folder.stat().st_ino
+    except FileNotFoundError:  # between the two renames of the fallback swap
+        return None
+
+
+def kill_during(command: list[str], site: Path, delay: float) -> bool:
+    """Runs `command`, which builds `site`, and kills it after `delay` seconds or as soon as
+    the new site is in place, whichever comes first; whether it was killed (False: it ended
+    before the kill reached it)."""
+    before = _inode(site)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + delay
+    while process.poll() is None and time.monotonic() < deadline and _inode(site) == before:
+        time.sleep(0.0002)
+    process.send_signal(signal.SIGKILL)  # nothing, if it has ended and been waited for
+    return process.wait(timeout=HANG) == -signal.SIGKILL
+
+
 def test_a_build_killed_at_random_moments_leaves_the_old_site_or_the_new(
         sites: tuple[Path, dict[str, bytes], dict[str, bytes]]) -> None:
+    """Half the runs are killed at a random moment of the build, most often before the new
+    site is in place; the others as soon as it is, before the build has tidied up. Both
+    outcomes must be seen, each from a process that was really killed."""
     root, old, new = sites
     command = [sys.executable, "-m", "statusgen", "build", "--project", str(root),
                "--now", NEW_NOW]
     started = time.monotonic()
-    subprocess.run(command, check=True, capture_output=True)
-    whole = time.monotonic() - started  # mostly starting Python; the writing is at the end
+    subprocess.run(command, check=True, capture_output=True, timeout=HANG)
+    whole = time.monotonic() - started  # only to choose the moments from, never asserted
     rng = random.Random(6)
+    runs = 40 if LONG else 8
     outcomes = {"old": 0, "new": 0}
-    for _ in range(40 if LONG else 8):
+    for attempt in range(3 * runs):
+        if sum(outcomes.values()) == runs:
+            break
         put_old_site(root, old)
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(0.5 * whole, 1.1 * whole))
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
+        delay = rng.uniform(0, whole) if attempt % 2 else float("inf")
+        if not kill_during(command, root / "site", delay):
+            continue  # it ended first, which proves nothing: another run takes its place
         found = snapshot(root / "site")
         assert found in (old, new), "a mix of the old site and the new"
         outcomes["old" if found == old else "new"] += 1
+    assert sum(outcomes.values()) == runs, f"only {outcomes} of {runs} runs were killed"
+    assert outcomes["old"] and outcomes["new"], outcomes
     assert build(root, NEW_NOW)[0] == 0
     assert snapshot(root / "site") == new
     assert leftovers(root) == []  # what the killed builds left was tidied by the next
-    print(outcomes)
 
 
 # --- Builds killed before each step of the writer --------------------------------------------
