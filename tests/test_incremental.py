@@ -7,13 +7,13 @@ import os
 import re
 import shutil
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import in_fresh_process
 
 from statusgen import pool
 from statusgen.build import read_project
@@ -21,6 +21,7 @@ from statusgen.cache import CACHE_FOLDER, SHARDS, BuildCache, _shard
 from statusgen.cli import main
 from statusgen.errors import ProjectError
 from statusgen.parse import parse_time
+from statusgen.project import Project
 from statusgen.render import Stopwatch, Theme, render_changes
 
 GOLDEN = Path(__file__).parent / "golden" / "project"
@@ -388,55 +389,68 @@ def many(tmp_path: Path) -> Path:
     return root
 
 
+def _read_by_workers(root: Path, out: Path) -> tuple[Project, set[int]]:
+    cache = BuildCache(out, clean=True)
+    project = cache.read_project(root)
+    changed = cache._read_changed
+    cache.save()  # as a build does, after the site
+    return project, changed
+
+
 def test_a_large_project_is_read_and_recorded_by_worker_processes(tmp_path: Path) -> None:
     """Read in worker processes, each shard's record is made and saved there: the next build
     finds every file in it, and both give the Project that load.load_project gives."""
     root = many(tmp_path)
-    if threading.active_count() > 1:
-        pytest.skip("an earlier test left a thread running: this process will not fork")
     past = time.time() - 60  # not changed just now: else they are read again (see RACY_NS)
     for path in (root / "incidents").iterdir():
         os.utime(path, (past, past))
     out = tmp_path / "site"
-    first = BuildCache(out, clean=True)
-    assert first.read_project(root) == read_project(root)
+    project, changed = in_fresh_process(_read_by_workers, root, out)
+    assert project == read_project(root)
     # every shard that holds files saved by the workers; the others, empty, by this process
     names = [path.name for path in (root / "incidents").iterdir()]
-    assert first._read_changed == set(range(SHARDS)) - {_shard(name) for name in names}
-    first.save()  # as a build does, after the site
+    assert changed == set(range(SHARDS)) - {_shard(name) for name in names}
     second = BuildCache(out)
     assert second.read_project(root) == read_project(root)
     count = len(list((root / "incidents").iterdir()))
     assert second.notes == [f"0 of {count} incident files parsed, the rest from the cache"]
 
 
+def _problems_read_by_workers(root: Path, out: Path) -> list[str]:
+    with pytest.raises(ProjectError) as refused:
+        BuildCache(out, clean=True).read_project(root)
+    return [str(p) for p in refused.value.problems]
+
+
 def test_a_broken_file_read_by_a_worker_process_is_reported_as_check_reports_it(
         tmp_path: Path) -> None:
     root = many(tmp_path)
-    if threading.active_count() > 1:
-        pytest.skip("an earlier test left a thread running: this process will not fork")
     edit(incident(root, "2025-04-19-app-down"), "major_outage", "mayor_outage")
-    with pytest.raises(ProjectError) as cached:
-        BuildCache(tmp_path / "site", clean=True).read_project(root)
+    cached = in_fresh_process(_problems_read_by_workers, root, tmp_path / "site")
     with pytest.raises(ProjectError) as full:
         read_project(root)
-    assert [str(p) for p in cached.value.problems] == [str(p) for p in full.value.problems]
+    assert cached == [str(p) for p in full.value.problems]
     assert any("mayor_outage" in str(p) for p in full.value.problems)
+
+
+def _rendered_by_workers(root: Path) -> tuple[dict[str, bytes], list[str]]:
+    project = read_project(root)
+    now = parse_time(NOW, project.site.timezone)
+    stopwatch = Stopwatch()
+    two = render_changes(project, now, Theme(root, project.site.theme), stopwatch=stopwatch,
+                         workers=2)
+    return two.files, list(stopwatch.seconds)
 
 
 def test_pages_rendered_in_worker_processes_equal_those_made_in_one(tmp_path: Path) -> None:
     root = many(tmp_path)
-    if threading.active_count() > 1:
-        pytest.skip("an earlier test left a thread running: this process will not fork")
     project = read_project(root)
     now = parse_time(NOW, project.site.timezone)
     one = render_changes(project, now, Theme(root, project.site.theme), workers=1)
-    stopwatch = Stopwatch()
-    two = render_changes(project, now, Theme(root, project.site.theme), stopwatch=stopwatch,
-                         workers=2)
-    assert "incident pages (2 processes)" in stopwatch.seconds
+    files, stages = in_fresh_process(_rendered_by_workers, root)
+    assert "incident pages (2 processes)" in stages
     assert len(one.files) > pool.MIN_ITEMS
-    assert one.files == two.files
+    assert one.files == files
 
 
 def test_paged_component_lists_stay_equal_to_a_clean_build(tmp_path: Path) -> None:
