@@ -1,26 +1,66 @@
 # Two commands on a fresh machine: `make demo` builds the demo site, `make test` runs every test.
+# Both install from the lock files in requirements/ (with hashes), so one commit gives one
+# environment everywhere; `make lock` refreshes them.
 VENV ?= .venv
+LOWEST ?= .venv-lowest
 PYTHON ?= python3
 DEMO_NOW ?= 2025-05-14T12:00:00+01:00
-STAMP := $(VENV)/.installed
+# uv installs a locked environment in seconds; INSTALLER=pip does the same with plain pip.
+INSTALLER ?= uv
+UV := $(VENV)/bin/uv
 # axe-core for the browser tests' accessibility checks, the version shared/tools/audit-site uses.
 AXE_VERSION ?= 4.14.1
 AXE_STAMP := .cache/npm/.axe-core-$(AXE_VERSION)
 
-.PHONY: demo test site clean
+.PHONY: demo site test test-locked test-lowest lock clean
 
-$(STAMP): pyproject.toml
+# install-into VENV LOCK: that environment exactly as the lock says, then statusgen itself.
+ifeq ($(INSTALLER),pip)
+define install-into
+	$(1)/bin/pip install --quiet --require-hashes -r $(2)
+	$(1)/bin/pip install --quiet --no-deps -e .
+endef
+else
+define install-into
+	$(UV) pip sync --quiet --compile-bytecode --python $(1)/bin/python --require-hashes $(2)
+	$(UV) pip install --quiet --python $(1)/bin/python --no-deps -e .
+endef
+endif
+
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install --quiet --upgrade pip
-	$(VENV)/bin/pip install --quiet -e '.[test]'
+
+$(LOWEST)/bin/python:
+	$(PYTHON) -m venv $(LOWEST)
+
+$(UV): requirements/uv.txt | $(VENV)/bin/python
+	$(VENV)/bin/pip install --quiet --require-hashes -r requirements/uv.txt
+	touch $@
+
+INSTALLER_STAMP := $(if $(filter pip,$(INSTALLER)),,$(UV))
+
+# What the demo needs: statusgen and its runtime dependencies.
+$(VENV)/.run: requirements/run.txt pyproject.toml $(INSTALLER_STAMP) | $(VENV)/bin/python
+	$(call install-into,$(VENV),requirements/run.txt)
+	rm -f $(VENV)/.test
+	touch $@
+
+# What the tests need besides: the test tools.
+$(VENV)/.test: requirements/test.txt pyproject.toml $(INSTALLER_STAMP) | $(VENV)/bin/python
+	$(call install-into,$(VENV),requirements/test.txt)
+	touch $(VENV)/.run $@
+
+# The oldest release of each dependency that pyproject.toml allows.
+$(LOWEST)/.test: requirements/lowest.txt pyproject.toml $(INSTALLER_STAMP) | $(LOWEST)/bin/python
+	$(call install-into,$(LOWEST),requirements/lowest.txt)
 	touch $@
 
 # The demo as it stood in the middle of the 2025 crisis.
-demo: $(STAMP)
+demo: $(VENV)/.run
 	$(VENV)/bin/statusgen build --now $(DEMO_NOW)
 
 # The demo as of today.
-site: $(STAMP)
+site: $(VENV)/.run
 	$(VENV)/bin/statusgen build
 
 # Without npm the accessibility tests are reported as skipped.
@@ -30,10 +70,26 @@ $(AXE_STAMP):
 	    axe-core@$(AXE_VERSION) && touch $@; \
 	else echo "npm is missing: the axe-core browser tests will be skipped"; fi
 
-test: $(STAMP) $(AXE_STAMP)
+test: test-locked test-lowest
+
+test-locked: $(VENV)/.test $(AXE_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy statusgen benchmarks
 	$(VENV)/bin/pytest -q
 
+test-lowest: $(LOWEST)/.test $(AXE_STAMP)
+	$(LOWEST)/bin/pytest -q
+
+# Every lock at the newest releases that pyproject.toml allows (the lowest one at the oldest).
+lock: $(UV)
+	$(UV) pip compile --quiet --universal --generate-hashes --upgrade --extra test \
+	  pyproject.toml -o requirements/test.txt
+	$(UV) pip compile --quiet --universal --generate-hashes --upgrade \
+	  -c requirements/test.txt pyproject.toml -o requirements/run.txt
+	$(UV) pip compile --quiet --universal --generate-hashes --upgrade --extra test \
+	  --resolution lowest-direct pyproject.toml -o requirements/lowest.txt
+	echo uv | $(UV) pip compile --quiet --universal --generate-hashes --upgrade - \
+	  -o requirements/uv.txt
+
 clean:
-	rm -rf $(VENV) site .cache
+	rm -rf $(VENV) $(LOWEST) site .cache
