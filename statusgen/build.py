@@ -1,4 +1,5 @@
-"""The pipeline: load -> parse -> model/render -> write, each stage a plain function."""
+"""The pipeline: read (load + parse) -> model -> views -> render (outputs) -> keep what is
+unchanged -> make the rest -> write, each stage a plain call with explicit values."""
 
 from __future__ import annotations
 
@@ -6,16 +7,25 @@ import atexit
 import gc
 import os
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
-from .cache import BuildCache
+from . import history, model, views
+from .history import Histories
+from .incremental import BuildCache
+from .incremental.keys import Keys, digest
+from .incremental.records import code_key
 from .load import load_project
+from .making import Stopwatch, make
+from .markdown import Converted
 from .parse import parse_project, parse_time
 from .pool import available_workers
 from .project import Project
-from .render import Stopwatch, Theme, render_changes
+from .render.site import Site, site_outputs
+from .render.theme import Templates, Theme, hashed_name, static_files
 from .write import NewSite, check_output_folder
 
 
@@ -68,10 +78,10 @@ class Build:
 
     def __enter__(self) -> Build:
         # A build makes millions of objects (a project, its views, pages) that live until it
-        # ends: the cycle collector would visit them over and over, a third of a rebuild.
+        # ends: the cycle collector would visit them over and over.
         gc.disable()
         # At exit, leave them to the system rather than have the collector visit them once
-        # more (half a second for 10,000 incidents).
+        # more.
         atexit.unregister(gc.freeze)
         atexit.register(gc.freeze)
         return self
@@ -80,7 +90,7 @@ class Build:
         self.cache.close()
         if self._collecting:
             # Everything made while the collector was off is young to it: its next pass would
-            # visit all of it (0.1 s for 10,000 incidents). Made old first, it is not.
+            # visit all of it. Made old first, it is not.
             gc.freeze()
             gc.unfreeze()
             gc.enable()
@@ -92,27 +102,47 @@ class Build:
 
     def finish(self, project: Project, now: datetime) -> BuildResult:
         """Render the site as it stands at `now` and put it at `out`; raises OutputError."""
+        clock, cache = self.stopwatch, self.cache
         check_output_folder(self.out, self.root)
-        theme = Theme(self.root, project.site.theme, self.cache.templates())
-        # From here to the swap, no other build writes this output: what memo finds stays so.
+        # From here to the swap, no other build writes this output: what the cache finds of
+        # it stays so.
         with NewSite(self.out) as new:
-            with self.stopwatch.stage("output check"):
-                memo = self.cache.memo(theme)
-            rendered = render_changes(project, now, theme, memo, self.stopwatch,
-                                      available_workers(), self.cache.writer(new))
-            with self.stopwatch.stage("write"):
-                self.cache.publish(rendered, new)
-        with self.stopwatch.stage("cache"):
-            n = rendered.converted
-            self.cache.notes.append(f"{n} text{'s' if n != 1 else ''} converted from Markdown")
-            self.cache.save()
-        return BuildResult(len(rendered.files) + len(rendered.written) + len(rendered.kept),
-                           rendered.pages, time.perf_counter() - self.started,
-                           self.stopwatch.seconds, tuple(self.cache.notes))
+            output = cache.check_output()
+            with clock.stage("model"):
+                theme = Theme(self.root, project.site.theme, cache.templates())
+                at = model.situation(project, now)
+                site = _site(at, theme, Converted(cache.markdown.shared()),
+                             cache.histories.histories)
+            with clock.stage("output check"):
+                salt = digest(code_key(), site.templates.__fingerprint__())
+                keys = Keys(salt, output.previous(salt))
+            made, converted = make(site, keys, cache.markdown, new, partial(output.begin, new),
+                                   clock, available_workers())
+            with clock.stage("write"):
+                output.publish(made, new, salt)
+        with clock.stage("cache"):
+            cache.note(f"{converted} text{'s' if converted != 1 else ''} converted from "
+                       "Markdown")
+            cache.save(site.templates.markdown)
+        return BuildResult(len(made.files) + len(made.written) + len(output.files_of(made.kept)),
+                           sum(name.endswith(".html") for name in made.keys),
+                           time.perf_counter() - self.started, clock.seconds,
+                           tuple(cache.notes))
 
 
-def build_site(project: Project, root: Path, out: Path, now: datetime) -> BuildResult:
-    """Render the site as it stands at `now` and put it at `out`, using and keeping the cache
-    beside `out`."""
-    with Build(root, out) as build:
-        return build.finish(project, now)
+def render_site(project: Project, now: datetime, theme: Theme) -> dict[str, bytes]:
+    """Every file of the site at `now`, each output made here and now: the plain build, which
+    reads nothing but the theme and keeps nothing."""
+    at = model.situation(project, now)
+    site = _site(at, theme, Converted(), lambda at: history.histories(at.project, at.now))
+    return {path: data for output in site_outputs(site) for path, data in output.files().items()}
+
+
+def _site(at: model.Situation, theme: Theme, converted: Converted,
+          histories: Callable[[model.Situation], Histories]) -> Site:
+    """What the site's outputs are made of: the theme's templates for the project's settings,
+    the views, the histories and the static files."""
+    static = static_files(theme, at.project.site)
+    assets = {name: hashed_name(name, data) for name, data in static.items()}
+    t = Templates(theme, replace(at.project, incidents=()), assets, converted)
+    return Site(at, t, views.incident_views(at, converted), histories(at), static)

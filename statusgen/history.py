@@ -3,7 +3,7 @@ timeline drawn on an incident's page. Computed here, displayed by the templates.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -147,6 +147,36 @@ def uptime_periods(segments: list[Segment], now: datetime, tz: ZoneInfo) -> list
 
 
 @dataclass(frozen=True)
+class Histories:
+    """Every component's timeline, uptime bars and uptime periods, by component id, in the
+    components' order."""
+
+    lines: dict[str, list[Segment]]
+    uptimes: dict[str, Uptime]
+    periods: dict[str, list[Period]]
+
+
+def histories(project: Project, now: datetime,
+              lines: Mapping[str, list[Segment]] | None = None,
+              shown: Mapping[str, tuple[Uptime, list[Period]]] | None = None) -> Histories:
+    """Every component's history at `now`; what is already known of some components (kept
+    by an earlier build: their `lines`, and from those their bars and periods at `now`) is
+    taken as it is, the rest is worked out."""
+    ids = [c.id for c in project.components]
+    known = dict(lines or {})
+    known.update(intervals.timelines(project, [cid for cid in ids if cid not in known]))
+    shown = shown or {}
+    stale = [cid for cid in ids if cid not in shown]
+    uptimes = uptime_views(project, known, now, stale)
+    tz = project.site.timezone
+    periods = {cid: uptime_periods(known[cid], now, tz) for cid in stale}
+    for cid, (uptime, own) in shown.items():
+        uptimes[cid], periods[cid] = uptime, own
+    return Histories({cid: known[cid] for cid in ids}, {cid: uptimes[cid] for cid in ids},
+                     {cid: periods[cid] for cid in ids})
+
+
+@dataclass(frozen=True)
 class Month:
     key: str  # "2025-04": its page is history/2025-04/
     label: str  # "April 2025"
@@ -186,9 +216,10 @@ class Timeline:
     ticks: list[str]  # the updates' positions in percent
 
 
-def incident_timeline(incident: Incident, project: Project, now: datetime) -> Timeline | None:
-    """One lane per component the incident touched, with its states over the incident's
-    span; None when it touched none or has not begun."""
+def incident_timeline(incident: Incident, names: Mapping[str, str], now: datetime
+                      ) -> Timeline | None:
+    """One lane per component the incident touched (`names`: the components', by id), with
+    its states over the incident's span; None when it touched none or has not begun."""
     steps = model.state_steps(incident)
     start = model.started_at(incident)
     if not steps or start is None or start > now:
@@ -200,7 +231,6 @@ def incident_timeline(incident: Incident, project: Project, now: datetime) -> Ti
     def x(moment: datetime) -> float:
         return max(0.0, min(100.0, 100 * (moment - first).total_seconds() / total))
 
-    names = {c.id: c.name for c in project.components}
     lanes = []
     for cid, own in steps.items():
         ends = [at for at, _ in own[1:]] + [None]

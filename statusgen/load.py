@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import fcntl
+import hashlib
 import os
 import re
 from collections.abc import Iterator
@@ -300,14 +301,25 @@ def load_text(text: str, path: str) -> tuple[Any, list[Problem]]:
 
 def load_file(path: Path, shown_as: str) -> tuple[Any, list[Problem]]:
     """Read and parse a YAML file; `shown_as` is the path used in messages."""
+    data, problems, _ = _load_file(path, shown_as)
+    return data, problems
+
+
+def _load_file(path: Path, shown_as: str) -> tuple[Any, list[Problem], str]:
+    """load_file, and a digest of the bytes it read ("" where it read none)."""
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return None, [_too_long(shown_as, size)]
+            return None, [_too_long(shown_as, size)], ""
         raw = path.read_bytes()
     except OSError as err:
-        return None, [Problem(shown_as, 1, 1, f"cannot read file: {err.strerror}")]
-    return load_bytes(raw, shown_as)
+        return None, [Problem(shown_as, 1, 1, f"cannot read file: {err.strerror}")], ""
+    return *load_bytes(raw, shown_as), file_digest(raw)
+
+
+def file_digest(raw: bytes) -> str:
+    """What an incident file is known by: a digest of its bytes."""
+    return hashlib.sha256(raw).hexdigest()
 
 
 def _too_long(shown_as: str, size: int) -> Problem:
@@ -335,6 +347,7 @@ class Source:
     shown_as: str
     stem: str
     data: Any
+    digest: str = ""  # of the file's bytes (file_digest), for an incident's file
 
 
 @dataclass(frozen=True)
@@ -438,9 +451,9 @@ def load_project(root: Path, lock: bool = True) -> LoadedProject:
                 problems.append(Problem(shown, 1, 1, f"{path.name} {why}"))
                 incidents.append(Source(shown, path.stem, None))
             elif path.is_file():
-                data, found = load_file(path, shown)
+                data, found, digest = _load_file(path, shown)
                 problems += found
-                incidents.append(Source(shown, path.stem, data))
+                incidents.append(Source(shown, path.stem, data, digest))
     themes_folder = root / "themes"
     why = outside_link(themes_folder, inside)
     if why is not None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 from bisect import bisect_right
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TypeVar
+from types import MappingProxyType
 
 from .project import CustomerImpact, Impact, Incident, Project, State
 
@@ -28,26 +27,24 @@ _INDICATOR_OF_STATE = {
 }
 
 
-Answer = TypeVar("Answer")
+@dataclass(frozen=True)
+class Situation:
+    """The project as readers see it at `now` (published), with what every output asks of it:
+    each component's state and the page's indicator, worked out once."""
+
+    project: Project
+    now: datetime
+    states: Mapping[str, State]
+    indicator: Impact
 
 
-def _last_answer(question: Callable[[Project, datetime], Answer]
-                 ) -> Callable[[Project, datetime], Answer]:
-    """Keeps the last answer, for the same project (the very object: projects are frozen) and
-    time: the pages, the feeds, the API and the badges ask in turn. (Shared: read it, never
-    change it.)"""
-    last: tuple[Project, datetime, Answer] | None = None
-
-    @functools.wraps(question)
-    def ask(project: Project, t: datetime) -> Answer:
-        nonlocal last
-        if last is None or last[0] is not project or last[1] != t:
-            last = (project, t, question(project, t))
-        return last[2]
-    return ask
+def situation(project: Project, now: datetime) -> Situation:
+    """The project at `now`: what is published by then, the components' states, the indicator."""
+    seen = published(project, now)
+    states = component_states_at(seen, now)
+    return Situation(seen, now, MappingProxyType(states), overall_indicator(seen, now, states))
 
 
-@_last_answer
 def published(project: Project, now: datetime) -> Project:
     """The project as readers could see it at `now`: later updates are not yet written, and an
     incident none of whose updates is published yet does not exist. A maintenance without
@@ -77,26 +74,18 @@ def incident_status(incident: Incident, t: datetime | None = None) -> str | None
 
 Step = tuple[datetime, State]  # from this instant on, this state (until the next step)
 
-# state_steps of incidents seen lately, by identity: a build asks for each incident's steps
-# for the states, the indicator, the timelines, the day bars, the API and the badges.
-_STEPS: dict[int, tuple[Incident, dict[str, list[Step]]]] = {}
-_STEPS_KEPT = 1 << 16
-
 
 def state_steps(incident: Incident) -> dict[str, list[Step]]:
     """The one account of what an incident or maintenance does to each component: per
     component, the instants its state changes, oldest first. Each update's changes stand until
     another update changes them; resolving returns them all to operational; a maintenance gives
     under_maintenance while it is in progress. The front page's states, the uptime and the day
-    bars are all read from these steps. (Shared between callers: read it, never change it.)"""
-    found = _STEPS.get(id(incident))
-    if found is not None and found[0] is incident:
-        return found[1]
-    if len(_STEPS) >= _STEPS_KEPT:
-        _STEPS.clear()
-    steps = _state_steps(incident)
-    _STEPS[id(incident)] = (incident, steps)
-    return steps
+    bars are all read from these steps. Worked out once per incident value, which keeps them
+    (read them, never change them)."""
+    steps = incident.derived.get("steps")
+    if steps is None:
+        steps = incident.derived["steps"] = _state_steps(incident)
+    return steps  # type: ignore[no-any-return]
 
 
 def _state_steps(incident: Incident) -> dict[str, list[Step]]:
@@ -165,11 +154,6 @@ def maintenance_in_progress(incident: Incident, t: datetime) -> bool:
 def component_states_at(project: Project, t: datetime) -> dict[str, State]:
     """Every component's state at `t`: the worst any unresolved incident gives it, and
     under_maintenance where a maintenance is in progress and no incident is worse."""
-    return dict(_component_states_at(project, t))  # a copy: callers may change theirs
-
-
-@_last_answer
-def _component_states_at(project: Project, t: datetime) -> dict[str, State]:
     states = {c.id: State.OPERATIONAL for c in project.components}
     for incident in project.incidents:
         for cid, state in incident_states_at(incident, t).items():
@@ -207,12 +191,15 @@ def incident_impact(incident: Incident) -> Impact:
     return _INDICATOR_OF_STATE[worst_state(incident)]
 
 
-@_last_answer
-def overall_indicator(project: Project, t: datetime) -> Impact:
+def overall_indicator(project: Project, t: datetime,
+                      states: Mapping[str, State] | None = None) -> Impact:
     """The page indicator: the worst of what the components' states call for now and of the
     impacts written on active incidents. A derived impact is the incident's worst moment, not
-    its present, so it does not hold the banner up once the components recover."""
-    by_state = (_INDICATOR_OF_STATE[s] for s in component_states_at(project, t).values())
+    its present, so it does not hold the banner up once the components recover. `states`:
+    component_states_at(project, t), when known."""
+    if states is None:
+        states = component_states_at(project, t)
+    by_state = (_INDICATOR_OF_STATE[s] for s in states.values())
     by_incident = (i.impact for i in project.incidents if i.impact and is_active(i, t))
     return max(*by_state, *by_incident, Impact.NONE)
 

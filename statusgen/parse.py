@@ -438,6 +438,7 @@ def _parse_incident(source: Source, config: _Config, check: _Checker) -> Inciden
         scheduled_start=start,
         scheduled_end=end,
         maintenance_components=tuple(affected),
+        digest=source.digest,
     )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 
@@ -121,6 +122,22 @@ class Incident:
     scheduled_start: datetime | None = None  # maintenance only
     scheduled_end: datetime | None = None
     maintenance_components: tuple[str, ...] = ()
+    # A digest of the file it was read from ("" when made in code): with the number of its
+    # updates published, it tells an incident as published from any other.
+    digest: str = field(default="", compare=False, repr=False)
+    # What later stages work out from it, once per value (model.state_steps): not part of
+    # the value, so never compared, shown or pickled.
+    derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False,
+                                    compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "derived": {}}
+
+    def __fingerprint__(self) -> str:
+        """What the incident as published is known by (statusgen.incremental.keys)."""
+        if self.digest:
+            return f"{self.id}:{self.digest}:{len(self.updates)}"
+        return repr(self)
 
 
 @dataclass(frozen=True)

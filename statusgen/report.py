@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from . import api, model
+from . import model
 from .history import duration_text
+from .intervals import timelines
 from .project import Impact, Project, State
-from .render import incident_views
+from .render.api import api_output
+from .views import incident_views
 
 _COLOURS = {
     State.OPERATIONAL: "green",
@@ -22,9 +24,9 @@ _INDICATOR_COLOURS = {Impact.NONE: "green", Impact.MAINTENANCE: "blue", Impact.M
 
 def summary_json(project: Project, now: datetime) -> str:
     """Exactly what the site's api/v2/summary.json holds at `now`."""
-    seen = model.published(project, now)
-    views = incident_views(seen, now, model.component_states_at(seen, now))
-    return api.render_api(seen, now, views)["api/v2/summary.json"].decode("utf-8")
+    at = model.situation(project, now)
+    files = api_output(at, incident_views(at), timelines(at.project)).files()
+    return files["api/v2/summary.json"].decode("utf-8")
 
 
 def _time(moment: datetime, project: Project) -> str:
@@ -35,9 +37,8 @@ def _time(moment: datetime, project: Project) -> str:
 def status_lines(project: Project, now: datetime) -> list[tuple[str, str | None]]:
     """(text, colour or None) lines: the overall state, every component, the active incidents
     with their age and promise, and the upcoming maintenance."""
-    seen = model.published(project, now)
-    states = model.component_states_at(seen, now)
-    indicator = model.overall_indicator(seen, now)
+    at = model.situation(project, now)
+    seen, states, indicator = at.project, at.states, at.indicator
     lines: list[tuple[str, str | None]] = [
         (f"{project.site.title}: {model.SENTENCES[indicator]}", _INDICATOR_COLOURS[indicator]),
         ("", None)]

@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
-from statusgen.api import LISTED, _last_change, api_time, statuspage_id
 from statusgen.cli import main
 from statusgen.intervals import Segment
 from statusgen.project import State
+from statusgen.render.api import LISTED, _last_change, api_time, statuspage_id
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_NOW = "2025-05-14T12:00:00+01:00"

@@ -10,8 +10,14 @@ import pytest
 from click.testing import CliRunner
 from conftest import WriteProject
 
-from statusgen.badges import INDICATOR_COLOURS, LABEL_COLOUR, STATE_COLOURS, badge, text_width
 from statusgen.cli import main
+from statusgen.render.badges import (
+    INDICATOR_COLOURS,
+    LABEL_COLOUR,
+    STATE_COLOURS,
+    badge,
+    text_width,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_NOW = "2025-05-14T12:00:00+01:00"

@@ -422,7 +422,7 @@ def test_files_kept_from_the_last_site_are_linked_into_the_new_one_before_the_sw
 # Counts the steps of the cache as well as of the writer (from the writers' lock on).
 CACHE_KILLER = KILLER.replace(
     "import statusgen.write as write",
-    "import statusgen.write as write, statusgen.cache as cache\n"
+    "import statusgen.write as write, statusgen.incremental.output as cache\n"
     "FILES = {write.__file__, cache.__file__}").replace(
     "frame.f_code.co_filename == write.__file__", "frame.f_code.co_filename in FILES").replace(
     "frame.f_back.f_code.co_filename == write.__file__",

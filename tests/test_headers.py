@@ -11,7 +11,7 @@ from conftest import WriteProject
 
 from statusgen.build import read_project
 from statusgen.cli import main
-from statusgen.headers import SHORT, YEAR, render_headers
+from statusgen.render.headers import SHORT, YEAR, render_headers
 
 CONFIG = """\
 site:

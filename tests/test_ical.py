@@ -3,6 +3,7 @@ title or message that can add a property of its own."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -11,10 +12,11 @@ from click.testing import CliRunner
 from conftest import WriteProject
 from icalendar import Calendar, Event
 
-from statusgen import model, render
+from statusgen import model
 from statusgen.cli import main
-from statusgen.ical import plain_text, render_ical
+from statusgen.markdown import Converted, markdown_html
 from statusgen.project import Component, Incident, Project, Site, Update
+from statusgen.render.ical import ical_output, plain_text
 
 REPO = Path(__file__).resolve().parent.parent
 DEMO_NOW = "2025-05-14T12:00:00+01:00"
@@ -132,10 +134,9 @@ def _hostile_project() -> Project:
 
 def test_hostile_text_round_trips_and_cannot_add_a_property() -> None:
     now = datetime(2025, 5, 2, 12, 0, tzinfo=UTC)
-    project = model.published(_hostile_project(), now)
-    states = model.component_states_at(project, now)
-    views = {i.id: render.incident_view(i, project, now, states) for i in project.incidents}
-    data = render_ical(project, now, views)["maintenance.ics"]
+    at = model.situation(_hostile_project(), now)
+    settings = replace(at.project, incidents=())
+    data = ical_output(at, settings, Converted()).files()["maintenance.ics"]
     calendar = Calendar.from_ical(data)
     assert not [name for name in calendar if name.startswith("X-EVIL")]
     [event] = calendar.walk("VEVENT")
@@ -154,5 +155,5 @@ def test_hostile_text_round_trips_and_cannot_add_a_property() -> None:
 
 
 def test_plain_text_keeps_paragraphs_and_list_items() -> None:
-    html = render.markdown_html("First *para*.\n\n- one\n- two &amp; three\n\nLast.")
+    html = markdown_html("First *para*.\n\n- one\n- two &amp; three\n\nLast.")
     assert plain_text(html) == "First para.\n- one\n- two & three\nLast."

@@ -16,13 +16,14 @@ from click.testing import CliRunner
 from conftest import in_fresh_process
 
 from statusgen import pool
-from statusgen.build import read_project
-from statusgen.cache import CACHE_FOLDER, SHARDS, BuildCache, _shard
+from statusgen.build import read_project, render_site
 from statusgen.cli import main
 from statusgen.errors import ProjectError
+from statusgen.incremental import CACHE_FOLDER, BuildCache
+from statusgen.incremental.read import SHARDS, shard_of
 from statusgen.parse import parse_time
 from statusgen.project import Project
-from statusgen.render import Stopwatch, Theme, render_changes
+from statusgen.render.theme import Theme
 
 GOLDEN = Path(__file__).parent / "golden" / "project"
 NOW = "2025-04-19T10:30:00+01:00"
@@ -340,10 +341,9 @@ def test_profile_prints_every_stage(project: Path, tmp_path: Path) -> None:
     assert lines[0].startswith(f"Built {tmp_path / 'site'}: ")
     stages = [line.split()[0] for line in lines[1:] if line.rstrip().endswith(" s")]
     # the feeds, API and calendar made in another process, then waited for; or here
-    apart = ["feeds", "api", "calendar,", "waiting"] if "waiting" in stages else \
-        ["feeds", "api", "calendar,"]
-    assert stages == ["read", "output", "model", "page", "pages", *apart, "incident",
-                      "sitemap", "write", "cache"]
+    apart = ["feeds,", "waiting"] if "waiting" in stages else ["feeds,"]
+    assert stages == ["read", "model", "output", "keys", "pages", *apart, "incident", "write",
+                      "cache"]
     without = CliRunner().invoke(main, ["build", "--project", str(project), "--out",
                                         str(tmp_path / "site"), "--now", NOW])
     assert without.output.count("\n") == 1
@@ -389,12 +389,12 @@ def many(tmp_path: Path) -> Path:
     return root
 
 
-def _read_by_workers(root: Path, out: Path) -> tuple[Project, set[int]]:
+def _read_by_workers(root: Path, out: Path) -> tuple[Project, list[str]]:
     cache = BuildCache(out, clean=True)
     project = cache.read_project(root)
-    changed = cache._read_changed
+    saved = sorted(p.name for p in (out.parent / CACHE_FOLDER / out.name).iterdir())
     cache.save()  # as a build does, after the site
-    return project, changed
+    return project, saved
 
 
 def test_a_large_project_is_read_and_recorded_by_worker_processes(tmp_path: Path) -> None:
@@ -405,11 +405,12 @@ def test_a_large_project_is_read_and_recorded_by_worker_processes(tmp_path: Path
     for path in (root / "incidents").iterdir():
         os.utime(path, (past, past))
     out = tmp_path / "site"
-    project, changed = in_fresh_process(_read_by_workers, root, out)
+    project, saved = in_fresh_process(_read_by_workers, root, out)
     assert project == read_project(root)
-    # every shard that holds files saved by the workers; the others, empty, by this process
+    # before this process saved the rest: every shard that holds files, saved by the workers
     names = [path.name for path in (root / "incidents").iterdir()]
-    assert changed == set(range(SHARDS)) - {_shard(name) for name in names}
+    assert saved == sorted(f"read-{n}" for n in {shard_of(name) for name in names})
+    assert len(saved) < SHARDS
     second = BuildCache(out)
     assert second.read_project(root) == read_project(root)
     count = len(list((root / "incidents").iterdir()))
@@ -433,24 +434,19 @@ def test_a_broken_file_read_by_a_worker_process_is_reported_as_check_reports_it(
     assert any("mayor_outage" in str(p) for p in full.value.problems)
 
 
-def _rendered_by_workers(root: Path) -> tuple[dict[str, bytes], list[str]]:
-    project = read_project(root)
-    now = parse_time(NOW, project.site.timezone)
-    stopwatch = Stopwatch()
-    two = render_changes(project, now, Theme(root, project.site.theme), stopwatch=stopwatch,
-                         workers=2)
-    return two.files, list(stopwatch.seconds)
+def _built_by_workers(root: Path, out: Path) -> str:
+    return build(root, out, "--clean")
 
 
-def test_pages_rendered_in_worker_processes_equal_those_made_in_one(tmp_path: Path) -> None:
+def test_pages_made_in_worker_processes_equal_those_made_in_one(tmp_path: Path) -> None:
     root = many(tmp_path)
     project = read_project(root)
-    now = parse_time(NOW, project.site.timezone)
-    one = render_changes(project, now, Theme(root, project.site.theme), workers=1)
-    files, stages = in_fresh_process(_rendered_by_workers, root)
-    assert "incident pages (2 processes)" in stages
-    assert len(one.files) > pool.MIN_ITEMS
-    assert one.files == files
+    alone = render_site(project, parse_time(NOW, project.site.timezone),
+                        Theme(root, project.site.theme))
+    assert len(alone) > pool.MIN_ITEMS
+    output = in_fresh_process(_built_by_workers, root, tmp_path / "site")
+    assert "incident pages (2 processes)" in output
+    assert snapshot(tmp_path / "site") == alone
 
 
 def test_paged_component_lists_stay_equal_to_a_clean_build(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """Markdown is converted by a converter without the parts of Python-Markdown that cannot apply
-to the text (render._converter): it must give exactly what the full converter gives, for any
+to the text (markdown._converter): it must give exactly what the full converter gives, for any
 text."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import markdown
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from statusgen.render import _converter
+from statusgen.markdown import _converter
 
 # Pieces of Markdown that each inline pattern reacts to, and the blocks around them.
 PIECES = [

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import quote, urlsplit
 
-from .project import Project
+from ..project import Project
+from . import Output
 
 # Pages, feeds, badges and the API change with every build. A minute keeps what a visitor sees
 # at most a minute or two old, while a CDN answers a spike of visitors from its cache (and
@@ -29,6 +31,11 @@ RULES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         "/feed.*", "/api/*", "/maintenance.ics")),
     ("/components/:id/feed.*", (CORS,)),  # its Cache-Control comes from /components/*
 )
+
+
+def headers_output(settings: Project) -> Output:
+    """`_headers`, which only the site's settings shape."""
+    return Output("_headers", partial(render_headers, settings))
 
 
 def render_headers(project: Project) -> dict[str, bytes]:

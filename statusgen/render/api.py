@@ -1,6 +1,6 @@
 """Statuspage API v2 as static files, so Statuspage clients and widgets read statusgen sites.
 
-`render_api` maps (published project, now, views) to the eight `api/v2/*.json` files with
+`api_output` makes the eight `api/v2/*.json` files of the project at `now` with
 Statuspage's field names, field order and words. What Statuspage stores and we do not is derived
 from the project, never from the build clock, so the same input gives the same bytes:
 
@@ -20,18 +20,18 @@ import hashlib
 import heapq
 import json
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from functools import cached_property, partial
+from typing import Any
 
-from . import model
-from .intervals import Segment, timelines
-from .project import Component, Group, Incident, Project, State
-
-if TYPE_CHECKING:  # render imports this module to call render_api
-    from .render import IncidentView
+from .. import model
+from ..intervals import Segment
+from ..model import Situation
+from ..project import Component, Group, Incident, Project, State
+from ..views import IncidentView
+from . import Output
 
 LISTED = 50  # incidents.json and scheduled-maintenances.json list at most this many, as Statuspage
 _JUST_BEFORE = timedelta(microseconds=1)
@@ -87,15 +87,58 @@ def _maintenance_window_state(incident: Incident, upto: int, t: datetime) -> str
     return model.maintenance_status(replace(incident, updates=incident.updates[:upto]), t)
 
 
+def _update_statuses(incident: Incident) -> list[str]:
+    """The status each update stands under: the one it set, else the one before it (for a
+    maintenance, what its window says at that moment)."""
+    statuses: list[str] = []
+    for n, update in enumerate(incident.updates, start=1):
+        if incident.is_maintenance:
+            statuses.append(_maintenance_window_state(incident, n, update.at))
+        else:
+            statuses.append(update.status or (statuses[-1] if statuses else "investigating"))
+    return statuses
+
+def _changes(incident: Incident) -> list[list[tuple[str, State, State]]]:
+    """Per update, the (component, old, new) states it brings about for this incident:
+    the states it sets, everything back to operational when it resolves, and for a
+    maintenance under_maintenance when it starts it and operational when it ends it."""
+    result: list[list[tuple[str, State, State]]] = []
+    if incident.is_maintenance:
+        for n, update in enumerate(incident.updates, start=1):
+            before = _maintenance_window_state(incident, n - 1, update.at - _JUST_BEFORE)
+            after = _maintenance_window_state(incident, n, update.at)
+            old, new = (State.UNDER_MAINTENANCE if s in ("in_progress", "verifying")
+                        else State.OPERATIONAL for s in (before, after))
+            result.append([] if old is new else
+                          [(cid, old, new) for cid in incident.maintenance_components])
+        return result
+    states: dict[str, State] = {}
+    for update in incident.updates:
+        changes: list[tuple[str, State, State]] = []
+        if update.status == "resolved":
+            changes = [(cid, s, State.OPERATIONAL) for cid, s in states.items()
+                       if s is not State.OPERATIONAL]
+            states = dict.fromkeys(states, State.OPERATIONAL)
+        else:
+            for cid, new in update.components:
+                old = states.get(cid, State.OPERATIONAL)
+                if old is not new:
+                    changes.append((cid, old, new))
+                states[cid] = new
+        result.append(changes)
+    return result
+
+
 @dataclass(frozen=True)
 class _Page:
     """What every object of one build shares."""
 
     project: Project
     now: datetime
-    views: dict[str, IncidentView]
-    states: dict[str, State]
-    timelines: dict[str, list[Segment]]
+    views: Mapping[str, IncidentView]
+    states: Mapping[str, State]
+    indicator: model.Impact
+    timelines: Mapping[str, list[Segment]]
     epoch: datetime  # the earliest moment in the data, or now
     changes: dict[tuple[str, ...], datetime] = field(default_factory=dict)  # changed_at's
 
@@ -195,8 +238,8 @@ class _Page:
         }
 
     def status(self) -> dict[str, str]:
-        indicator = model.overall_indicator(self.project, self.now)
-        return {"indicator": indicator.word, "description": model.SENTENCES[indicator]}
+        return {"indicator": self.indicator.word,
+                "description": model.SENTENCES[self.indicator]}
 
     def created_at(self, incident: Incident) -> datetime:
         if incident.updates:
@@ -217,55 +260,14 @@ class _Page:
                     found.append(edge)
         return max(found)
 
-    def _update_statuses(self, incident: Incident) -> list[str]:
-        """The status each update stands under: the one it set, else the one before it (for a
-        maintenance, what its window says at that moment)."""
-        statuses: list[str] = []
-        for n, update in enumerate(incident.updates, start=1):
-            if incident.is_maintenance:
-                statuses.append(_maintenance_window_state(incident, n, update.at))
-            else:
-                statuses.append(update.status or (statuses[-1] if statuses else "investigating"))
-        return statuses
-
-    def _changes(self, incident: Incident) -> list[list[tuple[str, State, State]]]:
-        """Per update, the (component, old, new) states it brings about for this incident:
-        the states it sets, everything back to operational when it resolves, and for a
-        maintenance under_maintenance when it starts it and operational when it ends it."""
-        result: list[list[tuple[str, State, State]]] = []
-        if incident.is_maintenance:
-            for n, update in enumerate(incident.updates, start=1):
-                before = _maintenance_window_state(incident, n - 1, update.at - _JUST_BEFORE)
-                after = _maintenance_window_state(incident, n, update.at)
-                old, new = (State.UNDER_MAINTENANCE if s in ("in_progress", "verifying")
-                            else State.OPERATIONAL for s in (before, after))
-                result.append([] if old is new else
-                              [(cid, old, new) for cid in incident.maintenance_components])
-            return result
-        states: dict[str, State] = {}
-        for update in incident.updates:
-            changes: list[tuple[str, State, State]] = []
-            if update.status == "resolved":
-                changes = [(cid, s, State.OPERATIONAL) for cid, s in states.items()
-                           if s is not State.OPERATIONAL]
-                states = dict.fromkeys(states, State.OPERATIONAL)
-            else:
-                for cid, new in update.components:
-                    old = states.get(cid, State.OPERATIONAL)
-                    if old is not new:
-                        changes.append((cid, old, new))
-                    states[cid] = new
-            result.append(changes)
-        return result
-
     def incident(self, incident: Incident) -> dict[str, Any]:
         view = self.views[incident.id]
         iid = statuspage_id("incident", incident.id)
         names = {c.id: c.name for c in self.project.components}
-        statuses = self._update_statuses(incident)
+        statuses = _update_statuses(incident)
         updates = []
         for n, (update, status, changes) in enumerate(
-                zip(incident.updates, statuses, self._changes(incident)), start=1):
+                zip(incident.updates, statuses, _changes(incident)), start=1):
             updates.append({
                 "id": statuspage_id("update", f"{incident.id}#update-{n}"),
                 "status": status,
@@ -322,12 +324,17 @@ def _dump(data: dict[str, Any]) -> bytes:
     return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def render_api(project: Project, now: datetime, views: dict[str, IncidentView],
-               lines: dict[str, list[Segment]] | None = None) -> dict[str, bytes]:
-    """The Statuspage API v2 files of the published `project` at `now`; `lines` are its
-    `timelines`, when already worked out."""
-    page = _Page(project, now, views, model.component_states_at(project, now),
-                 lines if lines is not None else timelines(project), _epoch(project, now))
+def api_output(at: Situation, by_id: Mapping[str, IncidentView],
+               lines: Mapping[str, list[Segment]]) -> Output:
+    """The Statuspage API v2 files of the project at `at.now`; `lines`: its timelines. Made by
+    every build: what they say of the present depends on nearly everything."""
+    return Output("api/v2/summary.json", partial(_api_files, at, by_id, lines), keyed=False)
+
+
+def _api_files(at: Situation, views: Mapping[str, IncidentView],
+               lines: Mapping[str, list[Segment]]) -> dict[str, bytes]:
+    project, now = at.project, at.now
+    page = _Page(project, now, views, at.states, at.indicator, lines, _epoch(project, now))
     about = page.page()
     components = page.components()
 

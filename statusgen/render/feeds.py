@@ -1,8 +1,8 @@
 """Feeds: one item per published update, as RSS 2.0, Atom 1.0 and JSON Feed 1.1.
 
-`render_feeds` maps (project, now, views) to {relative path: bytes} like the page renderer:
-the site's feed.rss, feed.atom and feed.json, and components/<id>/feed.atom and feed.rss with
-only the items of the incidents and maintenance that touch that component.
+`feed_outputs` gives the site's feed.rss, feed.atom and feed.json, and each component's
+components/<id>/feed.atom and feed.rss with only the items of the incidents and maintenance
+that touch it: an Output for each feed, made from the incidents it lists as published.
 
 An item's id is `<incident-id>#update-<n>` (n counts from the first update, so it never
 changes), or `<incident-id>#scheduled` for a maintenance announced without any update. Atom
@@ -15,19 +15,20 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import TYPE_CHECKING
+from functools import partial
 
 from markupsafe import Markup
 
-from . import model
-from .project import Incident, Project, State
-
-if TYPE_CHECKING:  # render imports this module to call render_feeds
-    from .render import IncidentView, UpdateView
+from .. import model
+from ..markdown import Converted
+from ..model import Situation
+from ..project import Incident, Project, State
+from ..views import IncidentView, UpdateView, update_views
+from . import Output
 
 ATOM = "http://www.w3.org/2005/Atom"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -153,81 +154,65 @@ def _newest(incidents: list[Incident], limit: int) -> list[ItemKey]:
     return found[:limit]
 
 
-def _make_item(incident: Incident, view: IncidentView, number: int,
-               project: Project) -> FeedItem:
+def _make_item(incident: Incident, number: int, settings: Project,
+               converted: Converted) -> FeedItem:
     """The item of update `number` (0: the announcement of a maintenance without updates)."""
-    page = project.site.base_url + view.path
+    page = f"{settings.site.base_url}incidents/{incident.id}/"
+    names = {c.id: c.name for c in settings.components}
     if number:
-        update = view.updates[len(view.updates) - number]  # newest first
-        states = _states_in_words(incident, update, project)
+        update = update_views(incident, names, converted)[number - 1]
+        states = _states_in_words(incident, update, settings)
         return _item(incident, update.number, update.anchor, f"{page}#{update.anchor}",
-                     f"[{update.label}] {view.title}",
-                     update.html + _details(incident, states, project), update.at)
+                     f"[{update.label}] {incident.title}",
+                     update.html + _details(incident, states, settings), update.at)
     # announced without an update: one item, dated at the start of its window
     assert incident.scheduled_start is not None
-    names = {c.id: c.name for c in project.components}
     states = [(names[cid], _MAINTENANCE_STATE["scheduled"])
               for cid in incident.maintenance_components]
-    return _item(incident, 0, "scheduled", page, f"[Scheduled] {view.title}",
-                 Markup("<p>Maintenance is scheduled.</p>") + _details(incident, states, project),
+    return _item(incident, 0, "scheduled", page, f"[Scheduled] {incident.title}",
+                 Markup("<p>Maintenance is scheduled.</p>") + _details(incident, states,
+                                                                       settings),
                  incident.scheduled_start)
 
 
-# Whether a feed (by path) that lists these items, (incident id, update number) newest first,
-# is already written as it would be now: then it is left out of render_feeds' files.
-Unchanged = Callable[[str, list[tuple[str, int]]], bool]
-
-
-def render_feeds(project: Project, now: datetime, views: dict[str, IncidentView],
-                 unchanged: Unchanged | None = None) -> dict[str, bytes]:
-    """The site's feeds and every component's, keyed by path relative to the site root."""
-    site = project.site
-    published = model.published(project, now)
-    incidents = {i.id: i for i in published.incidents}
+def feed_outputs(at: Situation, by_id: Mapping[str, IncidentView], settings: Project,
+                 converted: Converted) -> list[Output]:
+    """The site's feeds and every component's; `settings`: the project's, without incidents.
+    A feed is made of the incidents it lists (as published) and the numbers of their updates,
+    and dated by its newest item (`now` when it has none)."""
+    site = settings.site
+    incidents = {i.id: i for i in at.project.incidents}
     # by their newest item, newest first: each feed looks only at the first few
-    order = sorted(published.incidents, key=lambda i: (_latest(i), i.id), reverse=True)
-    made: dict[ItemKey, FeedItem] = {}
-
-    def items(chosen: list[ItemKey]) -> list[FeedItem]:
-        for key in chosen:
-            if key not in made:
-                made[key] = _make_item(incidents[key[1]], views[key[1]], key[2], published)
-        return [made[key] for key in chosen]
-
-    def stands(paths: list[str], chosen: list[ItemKey]) -> bool:
-        listed = [(iid, number) for _, iid, number in chosen]
-        return unchanged is not None and all([unchanged(path, listed) for path in paths])
-
-    touching: dict[str, list[Incident]] = {c.id: [] for c in project.components}
+    order = sorted(at.project.incidents, key=lambda i: (_latest(i), i.id), reverse=True)
+    touching: dict[str, list[Incident]] = {c.id: [] for c in settings.components}
     for incident in order:
-        for shown in views[incident.id].affected:  # model.affected_components, worked out
+        for shown in by_id[incident.id].affected:  # model.affected_components, worked out
             touching[shown.id].append(incident)
-    site_feed = _Channel("feed", xml_text(site.title), xml_text(
+
+    def feed(channel: _Channel, chosen: list[ItemKey], formats: Sequence[str]) -> Output:
+        return Output(f"{channel.path}.{formats[0]}",
+                      partial(_feed_files, settings, converted, formats), {
+                          "channel": channel, "updated": chosen[0][0] if chosen else at.now,
+                          "items": [(incidents[iid], number) for _, iid, number in chosen]})
+
+    outputs = [feed(_Channel("feed", xml_text(site.title), xml_text(
         site.description or f"Every update on incidents and maintenance from {site.title}."),
-        site.base_url)
-    files: dict[str, bytes] = {}
-    chosen = _newest(order, site.feed_items)
-    if not stands(["feed.rss", "feed.atom", "feed.json"], chosen):
-        latest = items(chosen)
-        files["feed.rss"] = _rss(site_feed, latest, now, project)
-        files["feed.atom"] = _atom(site_feed, latest, now, project)
-        files["feed.json"] = _json_feed(site_feed, latest, now, project)
-    for component in project.components:
-        chosen = _newest(touching[component.id], site.feed_items)
-        channel = _Channel(f"components/{component.id}/feed",
-                           xml_text(f"{component.name} · {site.title}"),
-                           xml_text(f"Every update on incidents and maintenance affecting "
-                                    f"{component.name}, from {site.title}."),
-                           f"{site.base_url}components/{component.id}/")
-        if not stands([f"{channel.path}.rss", f"{channel.path}.atom"], chosen):
-            own = items(chosen)
-            files[f"{channel.path}.rss"] = _rss(channel, own, now, project)
-            files[f"{channel.path}.atom"] = _atom(channel, own, now, project)
-    return files
+        site.base_url), _newest(order, site.feed_items), ("rss", "atom", "json"))]
+    for component in settings.components:
+        outputs.append(feed(_Channel(
+            f"components/{component.id}/feed", xml_text(f"{component.name} · {site.title}"),
+            xml_text(f"Every update on incidents and maintenance affecting {component.name}, "
+                     f"from {site.title}."), f"{site.base_url}components/{component.id}/"),
+            _newest(touching[component.id], site.feed_items), ("rss", "atom")))
+    return outputs
 
 
-def _updated(items: list[FeedItem], now: datetime) -> datetime:
-    return max((i.at for i in items), default=now)
+def _feed_files(settings: Project, converted: Converted, formats: Sequence[str],
+                channel: _Channel, updated: datetime, items: list[tuple[Incident, int]]
+                ) -> dict[str, bytes]:
+    made = [_make_item(incident, number, settings, converted) for incident, number in items]
+    return {f"{channel.path}.{form}": _FORMATS[form](channel, made, updated, settings)
+            for form in formats}
 
 
 def _rfc3339(moment: datetime) -> str:
@@ -246,7 +231,8 @@ def _xml(root: ET.Element) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def _rss(channel: _Channel, items: list[FeedItem], now: datetime, project: Project) -> bytes:
+def _rss(channel: _Channel, items: list[FeedItem], updated: datetime, project: Project
+         ) -> bytes:
     rss = ET.Element("rss", version="2.0")
     head = _add(rss, "channel")
     _add(head, "title", channel.title)
@@ -254,8 +240,7 @@ def _rss(channel: _Channel, items: list[FeedItem], now: datetime, project: Proje
     _add(head, "description", channel.description)
     _add(head, f"{{{ATOM}}}link", rel="self", type="application/rss+xml",
          href=f"{project.site.base_url}{channel.path}.rss")
-    _add(head, "lastBuildDate", format_datetime(_updated(items, now).astimezone(UTC),
-                                                usegmt=True))
+    _add(head, "lastBuildDate", format_datetime(updated.astimezone(UTC), usegmt=True))
     _add(head, "generator", GENERATOR)
     for item in items:
         entry = _add(head, "item")
@@ -267,7 +252,8 @@ def _rss(channel: _Channel, items: list[FeedItem], now: datetime, project: Proje
     return _xml(rss)
 
 
-def _atom(channel: _Channel, items: list[FeedItem], now: datetime, project: Project) -> bytes:
+def _atom(channel: _Channel, items: list[FeedItem], updated: datetime, project: Project
+          ) -> bytes:
     # Atom as the default namespace, declared on the root, so no element needs a prefix
     # (ElementTree's default_namespace option refuses unprefixed attributes such as rel).
     self_url = f"{project.site.base_url}{channel.path}.atom"
@@ -277,7 +263,7 @@ def _atom(channel: _Channel, items: list[FeedItem], now: datetime, project: Proj
     _add(feed, "link", rel="alternate", type="text/html", href=channel.home)
     _add(feed, "link", rel="self", type="application/atom+xml", href=self_url)
     _add(feed, "id", self_url)
-    _add(feed, "updated", _rfc3339(_updated(items, now)))
+    _add(feed, "updated", _rfc3339(updated))
     _add(_add(feed, "author"), "name", project.site.title)
     _add(feed, "generator", GENERATOR)
     for item in items:
@@ -297,7 +283,7 @@ def atom_id(item: FeedItem, base_url: str) -> str:
     return f"{base_url}incidents/{item.incident_id}/#{item.id.partition('#')[2]}"
 
 
-def _json_feed(channel: _Channel, items: list[FeedItem], now: datetime,
+def _json_feed(channel: _Channel, items: list[FeedItem], updated: datetime,
                project: Project) -> bytes:
     feed = {
         "version": JSON_FEED_VERSION,
@@ -316,3 +302,6 @@ def _json_feed(channel: _Channel, items: list[FeedItem], now: datetime,
         } for item in items],
     }
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+_FORMATS = {"rss": _rss, "atom": _atom, "json": _json_feed}

@@ -1,6 +1,6 @@
 """Status badges: badge.svg for the whole site and components/<id>/badge.svg for each component.
 
-`render_badges` maps (published project, now, views) to {relative path: bytes}. Each badge is
+`badges_output` makes them from the indicator and the components' states. Each badge is
 a shields.io-style flat two-part badge, label (the site's title or the component's name) on
 grey and the state in words on its colour, drawn with xml.etree so every text is escaped by
 the serializer. The colours are the theme's, all at least 4.5:1 against the white text; the
@@ -15,14 +15,12 @@ import math
 import re
 import unicodedata
 import xml.etree.ElementTree as ET
-from datetime import datetime
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from functools import partial
 
-from . import model
-from .project import Impact, Project, State
-
-if TYPE_CHECKING:  # render imports this module to call render_badges
-    from .render import IncidentView
+from .. import model
+from ..project import Impact, Project, State
+from . import Output
 
 SVG = "http://www.w3.org/2000/svg"
 LABEL_COLOUR = "#555555"
@@ -99,14 +97,19 @@ def badge(label: str, message: str, colour: str) -> bytes:
     return ET.tostring(svg, encoding="unicode").encode("utf-8") + b"\n"
 
 
-def render_badges(project: Project, now: datetime,
-                  views: dict[str, IncidentView]) -> dict[str, bytes]:
-    """badge.svg (the overall indicator) and components/<id>/badge.svg, at `now`."""
-    indicator = model.overall_indicator(project, now)
-    states = model.component_states_at(project, now)
-    files = {"badge.svg": badge(project.site.title, model.SENTENCES[indicator],
+def badges_output(settings: Project, indicator: Impact, states: Mapping[str, State]
+                  ) -> Output:
+    """badge.svg (the overall indicator) and components/<id>/badge.svg; `settings`: the
+    project's, without incidents."""
+    return Output("badge.svg", partial(_badges, settings),
+                  {"indicator": indicator, "states": states})
+
+
+def _badges(settings: Project, indicator: Impact, states: Mapping[str, State]
+            ) -> dict[str, bytes]:
+    files = {"badge.svg": badge(settings.site.title, model.SENTENCES[indicator],
                                 INDICATOR_COLOURS[indicator])}
-    for component in project.components:
+    for component in settings.components:
         state = states[component.id]
         files[f"components/{component.id}/badge.svg"] = badge(component.name, state.label,
                                                               STATE_COLOURS[state])

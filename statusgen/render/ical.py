@@ -1,6 +1,6 @@
 """maintenance.ics: the scheduled maintenance windows as an iCalendar feed to subscribe to.
 
-`render_ical` maps (published project, now, views) to {"maintenance.ics": bytes}. The
+`ical_output` is the Output of {"maintenance.ics": bytes}, made from the windows it lists. The
 `icalendar` library writes it, so escaping (commas, semicolons, newlines) and line folding
 follow RFC 5545; every text goes in as a TEXT value, so no title or message can start a
 property of its own.
@@ -17,19 +17,21 @@ changed: its latest published update (the window's start if it has none), never 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
-from .project import Incident, Project
+from .. import model
+from ..markdown import Converted
+from ..model import Situation
+from ..project import Incident, Project
+from . import Output
 
-if TYPE_CHECKING:  # render imports this module to call render_ical
+if TYPE_CHECKING:  # imported when a calendar is made: most builds keep the one they made
     from icalendar import Event, vText
-
-    from .render import IncidentView
 
 PRODID = "-//statusgen//statusgen maintenance calendar//EN"
 REFRESH = timedelta(hours=1)  # how often a subscribed calendar should fetch it again
@@ -57,13 +59,16 @@ def event_uid(incident_id: str, base_url: str) -> str:
     return f"{incident_id}@{parts.hostname}{parts.path.rstrip('/')}"
 
 
-def _event(incident: Incident, view: IncidentView, base_url: str) -> Event:
+def _event(incident: Incident, settings: Project, converted: Converted) -> Event:
     from icalendar import Event
 
     assert incident.scheduled_start is not None and incident.scheduled_end is not None
-    url = base_url + view.path
-    affected = ", ".join(c.name for c in view.affected)
-    latest = plain_text(view.updates[0].html) if view.updates else ""
+    base_url = settings.site.base_url
+    url = f"{base_url}incidents/{incident.id}/"
+    names = {c.id: c.name for c in settings.components}
+    affected = ", ".join(names[cid] for cid in model.affected_components(incident))
+    latest = plain_text(converted.html(incident.updates[-1].message)) \
+        if incident.updates else ""
     description = "\n\n".join(part for part in (
         latest, f"Affected: {affected}" if affected else "", f"Updates: {url}") if part)
     stamp = incident.updates[-1].at if incident.updates else incident.scheduled_start
@@ -84,24 +89,27 @@ def _event(incident: Incident, view: IncidentView, base_url: str) -> Event:
     return event
 
 
-def render_ical(project: Project, now: datetime, views: dict[str, IncidentView],
-                unchanged: Callable[[Sequence[str]], bool] | None = None) -> dict[str, bytes]:
-    """maintenance.ics for the published `project` at `now`; nothing if `unchanged` says the
-    last build wrote it with the same windows (their ids given), which is most builds: the
-    icalendar library is then not even imported."""
-    site = project.site
-    since = now - timedelta(days=site.history_days)
+def ical_output(at: Situation, settings: Project, converted: Converted) -> Output:
+    """maintenance.ics, made of the windows it lists (as published): it says nothing of the
+    present, so it stays as it is until one of them changes. `settings`: the project's,
+    without incidents."""
+    since = at.now - timedelta(days=settings.site.history_days)
 
     def shown(incident: Incident) -> bool:
-        ended = views[incident.id].ended
+        ended = model.ended_at(incident, at.now)
         return incident.is_maintenance and (ended is None or ended >= since)
 
-    windows = sorted(filter(shown, project.incidents),
-                     key=lambda i: (i.scheduled_start or now, i.id))
-    if unchanged is not None and unchanged([i.id for i in windows]):
-        return {}
+    windows = sorted(filter(shown, at.project.incidents),
+                     key=lambda i: (i.scheduled_start or at.now, i.id))
+    return Output("maintenance.ics", partial(_calendar, settings, converted),
+                  {"windows": windows})
+
+
+def _calendar(settings: Project, converted: Converted, windows: list[Incident]
+              ) -> dict[str, bytes]:
     from icalendar import Calendar, vDuration
 
+    site = settings.site
     calendar = Calendar()
     calendar.add("version", "2.0")
     calendar.add("prodid", PRODID)
@@ -113,5 +121,5 @@ def render_ical(project: Project, now: datetime, views: dict[str, IncidentView],
     calendar.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
     for incident in windows:
-        calendar.add_component(_event(incident, views[incident.id], site.base_url))
+        calendar.add_component(_event(incident, settings, converted))
     return {"maintenance.ics": calendar.to_ical()}

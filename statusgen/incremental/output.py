@@ -1,0 +1,249 @@
+"""The output folder as the last build left it, so that a build writes only what changed.
+
+The written record notes the folder's inode, every file's state and content digest, every
+folder's time, the key each output was made from and the files it made. If the folder is
+exactly so, outputs whose keys are unchanged are not made, only changed files are written, and
+the rest are hard-linked from the current site into the new folder that write.NewSite swaps
+in whole (files no longer in the site are simply not linked). A folder not as recorded, or a
+site that changes as a whole (another theme, settings or statusgen) is written anew.
+
+The site a swap replaces is kept as the spare, among the records: the next build is made in it
+when it is as recorded, so that only the files that differ are written, linked or removed.
+Whether the two folders are as recorded (a `stat` of every file) is checked in another
+process while the build works out the model.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from contextlib import suppress
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import NamedTuple
+
+from ..pool import Background
+from ..write import NewSite, file_digest, same_file_system
+from .read import FileState, file_state
+from .records import Records, code_key
+
+SPARE = "spare"  # the folder, among the records, that holds the site before the current one
+
+
+class FileRecord(NamedTuple):
+    state: FileState
+    digest: str
+
+
+@dataclass(frozen=True)
+class Folder:
+    """A folder of files as written: its inode, its files and the times of its folders."""
+
+    inode: int
+    files: dict[str, FileRecord]
+    folders: dict[str, int]  # "." for its own
+
+
+@dataclass(frozen=True)
+class Written:
+    """The output folder as the last build left it, and the spare."""
+
+    site: Folder
+    salt: str  # keys.Keys: what every key of the build held
+    keys: dict[str, str]  # output name -> key
+    # output name -> the files it made, where they are not just the one its name says
+    outputs: dict[str, tuple[str, ...]]
+    spare: Folder | None
+
+
+@dataclass(frozen=True)
+class Made:
+    """What a build made: the files to write, those already written into the new site (by
+    digest), the outputs kept (their files stand), and every keyed output's key and files."""
+
+    files: dict[str, bytes]
+    written: dict[str, str]
+    kept: set[str]
+    keys: dict[str, str]
+    outputs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+class Check(NamedTuple):
+    """Whether the spare may be built in, and whether the site is as recorded."""
+
+    reusable: bool
+    intact: bool
+
+
+class OutputCache:
+    """The written record of the output folder `out`, and its spare among `records`."""
+
+    def __init__(self, records: Records, out: Path, clean: bool = False) -> None:
+        self.records = records
+        self.out = out
+        self.notes: list[str] = []
+        self._written: Written | None = None  # once checked: None unless intact
+        self._spare: Folder | None = None  # once checked: None unless reusable
+        self._check: tuple[Written, Background[Check]] | None = None
+        if not clean:
+            written = records.load("written", code_key())
+            if written is not None:
+                self._check = (written, Background(partial(_check, written, str(
+                    records.folder / SPARE), os.path.abspath(out))))
+
+    def previous(self, salt: str) -> dict[str, str]:
+        """The key of each output the site holds, if it is as recorded and was made with the
+        same salt (else every output is made anew)."""
+        self._checked()
+        same = self._written is not None and self._written.salt == salt
+        return self._written.keys if same and self._written is not None else {}
+
+    def files_of(self, names: Iterable[str]) -> set[str]:
+        """The files that these outputs of the site made."""
+        outputs = self._written.outputs if self._written is not None else {}
+        return {path for name in names for path in outputs.get(name, (name,))}
+
+    def _checked(self) -> None:
+        """Take the answer of the check, once."""
+        if self._check is not None:
+            written, background = self._check
+            self._check = None
+            with background:
+                reusable, intact = background.result()
+            if reusable:
+                self._spare = written.spare
+            if intact:
+                self._written = written
+
+    def begin(self, new: NewSite) -> None:
+        """Start the new site: in the spare folder if it is as recorded, else afresh."""
+        self._checked()
+        new.begin(self.records.folder / SPARE, reuse=self._spare is not None)
+
+    def close(self) -> None:
+        """End the check, where the build ended before it was needed."""
+        if self._check is not None:
+            with self._check[1]:
+                self._check = None
+
+    def publish(self, made: Made, new: NewSite, salt: str) -> None:
+        """Complete the new site with what `made` holds besides what is in it already, and
+        swap it in, under the writers' lock that `new` holds. Files whose bytes the spare
+        already holds stay; those the current site holds (if it is as the last build left it)
+        are hard-linked from it, the kept outputs' files among them; only the others are
+        written."""
+        digests = {path: file_digest(data) for path, data in made.files.items()}
+        digests.update(made.written)
+        live = self._written.site.files if self._written is not None else {}
+        base = self._spare.files if new.reused and self._spare is not None else {}
+        kept = self.files_of(made.kept)
+        wanted = {**digests, **{path: live[path].digest for path in kept}}
+
+        def holds(files: Mapping[str, FileRecord], path: str) -> bool:
+            return path in files and files[path].digest == wanted[path]
+
+        writing = {path: data for path, data in made.files.items()
+                   if not holds(base, path) and not holds(live, path)}
+        linking = [path for path in [*made.files, *kept]
+                   if path not in writing and not holds(base, path)]
+        relinking = [path for path in made.written if holds(live, path)]
+        removing = [path for path in base if path not in wanted]
+        new.write(writing)
+        new.link(linking)
+        new.link(relinking, replace=True)
+        new.remove(removing)
+        new.publish()
+        fresh = {*writing, *made.written} - set(relinking)
+        self._record(made, salt, wanted, digests, {
+            **base, **{p: live[p] for p in [*linking, *relinking]}}, fresh, new.reused, {
+            ".", *(f for path in [*writing, *made.written, *linking, *removing]
+                   for f in _folders_of(path))})
+        counts = {"written": len(fresh), "linked from the current site": len(linking)
+                  + len(relinking), "kept from the site before last": len(wanted) - len(fresh)
+                  - len(linking) - len(relinking), "removed": len(removing)}
+        self.notes.append(", ".join(f"{_count(n, 'file') if not done else n} {what}"
+                                    for done, (what, n) in enumerate(
+                                        (what, n) for what, n in counts.items() if n)))
+
+    def _record(self, made: Made, salt: str, wanted: Mapping[str, str],
+                digests: Mapping[str, str], before: Mapping[str, FileRecord], fresh: set[str],
+                reused: bool, touched: set[str]) -> None:
+        """Note the output folder as it now is, for the next build: the files `fresh` or not
+        in `before` as they are now, the others as `before` says; its folders likewise (where
+        it was made in the spare and holds the same files, the spare's folders but those
+        `touched`); and the site it replaced, kept as the spare, as the last build noted it."""
+        out = os.path.abspath(self.out)
+        spare_before = self._spare if reused else None
+        try:
+            files = {path: FileRecord(file_state(os.stat(f"{out}/{path}")), wanted[path])
+                     if path in fresh or path not in before else before[path]
+                     for path in wanted}
+            known = spare_before.folders if spare_before is not None else {}
+            # the same files as the spare: the same folders
+            same = bool(known) and spare_before is not None and \
+                wanted.keys() == spare_before.files.keys()
+            folders = set(known) if same else {f for path in files for f in _folders_of(path)}
+            spare = None
+            if self._written is not None and (self.records.folder / SPARE).exists():
+                spare = self._written.site
+            # the files of each output, where they are not just the one its name says
+            outputs = {name: own for name, own in made.outputs.items() if own != (name,)}
+            if self._written is not None:
+                outputs.update({name: self._written.outputs[name] for name in made.kept
+                                if name in self._written.outputs})
+            self.records.save("written", code_key(), Written(
+                Folder(os.stat(out).st_ino, files, {
+                    f: known[f] if f in known and f not in touched
+                    else os.stat(f"{out}/{f}").st_mtime_ns for f in sorted(folders)}),
+                salt, made.keys, outputs, spare))
+        except OSError as err:
+            self.notes.append(f"could not record the output folder: {err}")
+
+
+def _check(written: Written, spare_folder: str, out: str) -> Check:
+    """Whether the spare folder, then the output folder, are as `written` records them."""
+    spare = written.spare
+    reusable = False
+    with suppress(OSError):
+        reusable = spare is not None and _intact(spare, spare_folder) and \
+            same_file_system(Path(spare_folder), Path(out).resolve().parent)
+    # Made in the spare, the new site takes from the current one only files that the
+    # spare does not hold as they are: only those must be as recorded.
+    only = None if not reusable or spare is None else {
+        path for path, record in written.site.files.items()
+        if spare.files.get(path, FileRecord(FileState(0, 0, 0, 0), "")).digest != record.digest}
+    return Check(reusable, _intact(written.site, out, only))
+
+
+def _intact(folder: Folder, path: str, only: set[str] | None = None) -> bool:
+    """Whether `path` is as `folder` notes it: the same folder, no file added or removed in
+    any of its folders and no file changed; or, with `only`, the same folder with those files
+    unchanged."""
+    try:
+        if os.stat(path).st_ino != folder.inode:
+            return False
+        if only is None:
+            for name, mtime in folder.folders.items():
+                if os.stat(f"{path}/{name}").st_mtime_ns != mtime:
+                    return False
+        for name in folder.files if only is None else only:
+            if file_state(os.stat(f"{path}/{name}")) != folder.files[name].state:
+                return False
+    except OSError:
+        return False
+    return True
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'s' if n != 1 else ''}"
+
+
+def _folders_of(path: str) -> list[str]:
+    """The folders that hold `path`, innermost first: "a/b/c.html" -> a/b, a and "." (the
+    site's own)."""
+    found = []
+    while path != ".":
+        path = path.rpartition("/")[0] or "."
+        found.append(path)
+    return found

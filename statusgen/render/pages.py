@@ -1,0 +1,165 @@
+"""The site's HTML pages, its sitemap and robots.txt, each an Output (see statusgen.render).
+
+An ongoing page is made as of the build's `now`, with the site's indicator. A page whose every
+incident has ended (an ended incident's own page, an older page of a component's incidents, a
+month of the history) is made as it stood once the last of them settled (model.settled_at):
+its `now` is that moment and it has no indicator, so it stays the same at any later time.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from functools import partial
+from urllib.parse import urlsplit
+
+from .. import history, intervals, views
+from ..history import Month, Period, Uptime
+from ..project import Impact, State
+from ..views import ComponentView, IncidentView
+from . import Output
+from .theme import Templates
+
+
+def as_of(shown: Sequence[IncidentView], now: datetime, indicator: Impact
+          ) -> tuple[datetime, Impact | None]:
+    """The moment a page listing `shown` is made as of, and its indicator: when the last of
+    them settled, without one, if all have; else now, with the site's."""
+    moments = [view.settled for view in shown]
+    if not moments or None in moments:
+        return now, indicator
+    return max(m for m in moments if m is not None), None
+
+
+def incident_page(t: Templates, view: IncidentView, indicator: Impact) -> Output:
+    """An incident's page, as of `view.now` (see IncidentView.now)."""
+    path = f"{view.path}index.html"
+    return Output(path, partial(_incident_page, t, path), {
+        "view": view, "indicator": None if view.settled is not None else indicator})
+
+
+def _incident_page(t: Templates, path: str, view: IncidentView, indicator: Impact | None
+                   ) -> dict[str, bytes]:
+    # Through the converter of the moment, in a copy that goes with the page: a build's views
+    # would otherwise keep every update's HTML.
+    own = view.using(t.markdown)
+    timeline = history.incident_timeline(own.incident, own.names, own.now)
+    return {path: t.page("incident.html", path, own.now, indicator, incident=own,
+                         timeline=timeline)}
+
+
+def front_page(t: Templates, now: datetime, indicator: Impact, states: Mapping[str, State],
+               uptime: Mapping[str, Uptime], lists: views.Lists) -> Output:
+    return Output("index.html", partial(_front_page, t), {
+        "now": now, "indicator": indicator, "states": states, "uptime": uptime,
+        "active": lists.active, "in_progress": lists.in_progress, "upcoming": lists.upcoming,
+        "recent": lists.recent})
+
+
+def _front_page(t: Templates, now: datetime, indicator: Impact, states: Mapping[str, State],
+                uptime: Mapping[str, Uptime], active: list[IncidentView],
+                in_progress: list[IncidentView], upcoming: list[IncidentView],
+                recent: list[IncidentView]) -> dict[str, bytes]:
+    return {"index.html": t.page(
+        "index.html", "index.html", now, indicator,
+        groups=views.groups(t.settings, states, uptime), uptime=uptime,
+        formula=intervals.UPTIME_FORMULA, pinned=[v for v in active if v.pinned],
+        active=[v for v in active if not v.pinned], in_progress=in_progress,
+        upcoming=upcoming, days=views.recent_days(recent, now, t.settings.site.timezone))}
+
+
+def component_pages(t: Templates, now: datetime, indicator: Impact, component: ComponentView,
+                    uptime: Uptime, periods: list[Period], touching: list[IncidentView]
+                    ) -> list[Output]:
+    """A component's page, with its newest incidents, and one page for each older
+    views.COMPONENT_PAGE of them: no page grows with the history."""
+    chunks = views.pages_of(touching)
+    path = f"{component.path}index.html"
+    pages = [Output(path, partial(_component_page, t, path), {
+        "now": now, "indicator": indicator, "component": component, "uptime": uptime,
+        "periods": periods, "incidents": chunks[0], "count": len(chunks)})]
+    for number, chunk in enumerate(chunks[1:], start=2):
+        path = f"{component.path}page/{number}/index.html"
+        moment, shown_indicator = as_of(chunk, now, indicator)
+        pages.append(Output(path, partial(_older_page, t, path), {
+            "now": moment, "indicator": shown_indicator, "component": component,
+            "incidents": chunk, "number": number, "count": len(chunks)}))
+    return pages
+
+
+def _component_page(t: Templates, path: str, now: datetime, indicator: Impact,
+                    component: ComponentView, uptime: Uptime, periods: list[Period],
+                    incidents: list[IncidentView], count: int) -> dict[str, bytes]:
+    return {path: t.page("component.html", path, now, indicator, component=component,
+                         uptime=uptime, formula=intervals.UPTIME_FORMULA, periods=periods,
+                         incidents=incidents, number=1, count=count)}
+
+
+def _older_page(t: Templates, path: str, now: datetime, indicator: Impact | None,
+                component: ComponentView, incidents: list[IncidentView], number: int,
+                count: int) -> dict[str, bytes]:
+    return {path: t.page("component-page.html", path, now, indicator, component=component,
+                         incidents=incidents, number=number, count=count)}
+
+
+def history_pages(t: Templates, now: datetime, indicator: Impact, months: list[Month],
+                  by_id: Mapping[str, IncidentView]) -> list[Output]:
+    """The history's index, and a page for each month, newest first."""
+    pages = [Output("history/index.html", partial(_history_index, t),
+                    {"now": now, "indicator": indicator, "months": months})]
+    for number, month in enumerate(months):
+        path = f"history/{month.key}/index.html"
+        entries = [by_id[i] for i in month.incident_ids]
+        moment, shown_indicator = as_of(entries, now, indicator)
+        pages.append(Output(path, partial(_month_page, t, path), {
+            "now": moment, "indicator": shown_indicator, "month": month, "entries": entries,
+            "newer": months[number - 1] if number else None,
+            "older": months[number + 1] if number + 1 < len(months) else None}))
+    return pages
+
+
+def _history_index(t: Templates, now: datetime, indicator: Impact, months: list[Month]
+                   ) -> dict[str, bytes]:
+    path = "history/index.html"
+    return {path: t.page("history.html", path, now, indicator, months=months)}
+
+
+def _month_page(t: Templates, path: str, now: datetime, indicator: Impact | None, month: Month,
+                entries: list[IncidentView], newer: Month | None, older: Month | None
+                ) -> dict[str, bytes]:
+    return {path: t.page("history-month.html", path, now, indicator, month=month,
+                         entries=entries, newer=newer, older=older)}
+
+
+def not_found_page(t: Templates, now: datetime, indicator: Impact) -> Output:
+    return Output("404.html", partial(_not_found_page, t), {"now": now, "indicator": indicator})
+
+
+def _not_found_page(t: Templates, now: datetime, indicator: Impact) -> dict[str, bytes]:
+    # A host serves 404.html at any depth, so its links start from the base URL's path.
+    root = urlsplit(t.settings.site.base_url).path
+    return {"404.html": t.page("404.html", "404.html", now, indicator, root=root)}
+
+
+def sitemap(base_url: str, names: Sequence[str]) -> Output:
+    """sitemap.xml, listing every page of `names` (the site's outputs) but 404.html."""
+    located = sorted(name for name in names if name.endswith("index.html"))
+    return Output("sitemap.xml", partial(_sitemap, base_url), {"pages": located})
+
+
+def robots(base_url: str) -> Output:
+    return Output("robots.txt", partial(_robots, base_url))
+
+
+def _robots(base_url: str) -> dict[str, bytes]:
+    return {"robots.txt": f"User-agent: *\nAllow: /\nSitemap: {base_url}sitemap.xml\n".encode()}
+
+
+def _sitemap(base_url: str, pages: list[str]) -> dict[str, bytes]:
+    urlset = ET.Element("urlset", xmlns="http://www.sitemaps.org/schemas/sitemap/0.9")
+    for path in sorted(pages, key=lambda p: (p.count("/"), p)):
+        ET.SubElement(ET.SubElement(urlset, "url"), "loc").text = \
+            base_url + path.removesuffix("index.html")
+    ET.indent(urlset)
+    return {"sitemap.xml": ET.tostring(urlset, encoding="utf-8", xml_declaration=True) + b"\n"}

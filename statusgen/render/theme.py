@@ -1,0 +1,163 @@
+"""A theme, and its templates bound to one site: what every page of a build shares.
+
+`Theme` is the project's `themes/<name>/` over the built-in theme, file by file. `Templates`
+renders one page of it for a site: the settings, the static files' content-hashed names and how
+times read are the same for every page, so they belong to the salt of every page's key (see
+statusgen.incremental.keys), never to its inputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    BytecodeCache,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PrefixLoader,
+    StrictUndefined,
+    UndefinedError,
+)
+from markupsafe import Markup, escape
+
+from ..markdown import Converted
+from ..model import SENTENCES
+from ..project import Impact, Project, Site
+
+BUILTIN_THEME = Path(__file__).parent.parent / "themes" / "default"
+
+
+class Theme:
+    """The Jinja environment and static files of a theme: the project's `themes/<name>/`
+    files override the built-in ones file by file, and `default:` reaches the built-in."""
+
+    def __init__(self, project_root: Path, name: str,
+                 compiled: BytecodeCache | None = None) -> None:
+        self.project_root = project_root
+        builtin = FileSystemLoader(BUILTIN_THEME / "templates")
+        loaders: list[Any] = [builtin]
+        self.template_dirs = [BUILTIN_THEME / "templates"]
+        self.static_dirs = [BUILTIN_THEME / "static"]
+        own = project_root / "themes" / name
+        if own.is_dir():
+            loaders.insert(0, FileSystemLoader(own / "templates"))
+            self.template_dirs.append(own / "templates")
+            self.static_dirs.append(own / "static")
+        self.env = Environment(
+            loader=ChoiceLoader([PrefixLoader({"default": builtin}, delimiter=":"), *loaders]),
+            autoescape=True,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            auto_reload=False,  # a Theme serves one build: no need to stat every template
+            bytecode_cache=compiled,  # templates compiled by an earlier build
+        )
+
+    def fingerprint(self) -> str:
+        """A digest of every template and static file the theme draws on."""
+        digest = hashlib.sha256()
+        for folder in [*self.template_dirs, *self.static_dirs]:
+            digest.update(f"{folder}\n".encode())
+            for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+                if path.is_file():
+                    digest.update(f"{path.relative_to(folder).as_posix()}\n".encode())
+                    digest.update(hashlib.sha256(path.read_bytes()).digest())
+        return digest.hexdigest()
+
+    def static_files(self) -> dict[str, bytes]:
+        """Static files by name, later folders overriding earlier ones."""
+        files: dict[str, bytes] = {}
+        for folder in self.static_dirs:
+            if folder.is_dir():
+                for path in sorted(folder.rglob("*")):
+                    if path.is_file():
+                        files[path.relative_to(folder).as_posix()] = path.read_bytes()
+        return files
+
+
+def hashed_name(name: str, data: bytes) -> str:
+    """style.css -> static/style.1a2b3c4d5e.css: a name that changes when the content does,
+    so hosts may cache it for a year."""
+    stem, dot, suffix = name.rpartition(".")
+    digest = hashlib.sha256(data).hexdigest()[:10]
+    return f"static/{stem}.{digest}.{suffix}" if dot else f"static/{name}.{digest}"
+
+
+
+def static_files(theme: Theme, site: Site) -> dict[str, bytes]:
+    """The theme's static files by name, and the site's logo (an image of the project, which
+    parse checked) published as one of them."""
+    files = theme.static_files()
+    if site.logo:
+        files[site.logo] = (theme.project_root / site.logo).read_bytes()
+    return files
+
+
+class Templates:
+    """The theme's templates bound to a project's `settings` (the project without its
+    incidents): `page` renders one page. Views convert Markdown through `markdown`, which a
+    build may replace between pages (the HTML is the same)."""
+
+    def __init__(self, theme: Theme, settings: Project, assets: Mapping[str, str],
+                 markdown: Converted | None = None) -> None:
+        self.theme = theme
+        self.env = theme.env
+        self.settings = settings
+        self.site = settings.site
+        self.assets = assets  # a static file's name -> its content-hashed path in the site
+        self.markdown = markdown if markdown is not None else Converted()
+        self._times: dict[tuple[datetime, bool], Markup] = {}  # pages show the same moments
+        self.env.filters.update(time=self._time, day=self._day, shortday=self._shortday)
+
+    def __fingerprint__(self) -> str:
+        """What every page made with these templates shares (statusgen.incremental.keys): the
+        theme's files, the settings and the static files' names (which hold their content)."""
+        return hashlib.sha256("\x1f".join([
+            self.theme.fingerprint(), repr(self.settings), repr(sorted(self.assets.items()))
+        ]).encode()).hexdigest()
+
+    def _time(self, moment: datetime, with_date: bool = True) -> Markup:
+        found = self._times.get((moment, with_date))
+        if found is None:
+            local = moment.astimezone(self.site.timezone)
+            shown = f"{local.day} {local:%b %Y, %H:%M %Z}" if with_date else f"{local:%H:%M %Z}"
+            found = self._times[(moment, with_date)] = Markup(
+                f'<time datetime="{escape(local.isoformat())}">{escape(shown)}</time>')
+        return found
+
+    def _day(self, moment: datetime) -> Markup:
+        local = moment.astimezone(self.site.timezone)
+        return Markup('<time datetime="{}">{}</time>').format(
+            local.date().isoformat(), f"{local.day} {local:%B %Y}")
+
+    def _shortday(self, moment: datetime) -> str:
+        local = moment.astimezone(self.site.timezone)
+        return f"{local.day} {local:%b %Y}"
+
+    def page(self, template: str, path: str, now: datetime, indicator: Impact | None,
+             root: str | None = None, **context: Any) -> bytes:
+        """One page at `path`, as of `now`; links are relative to it unless `root` says
+        otherwise. `indicator` is the site's at present; a page made as it stood at an
+        earlier moment (`now` is then that moment) has none, nor its sentence."""
+        if root is None:
+            root = "../" * path.count("/")
+        site = self.site
+        present = {} if indicator is None else {
+            "indicator": indicator, "sentence": SENTENCES[indicator]}
+        try:
+            html = self.env.get_template(template).render(
+                site=site, root=root, now=now, page_url=site.base_url +
+                path.removesuffix("index.html"),
+                asset=lambda name: f"{root}{self.assets[name]}", **present, **context)
+        except UndefinedError as err:  # which page, and why a value the others have is missing
+            why = " (a page of ended incidents only is made as it stood when they had ended: " \
+                "it has no indicator or sentence, which belong to the present)" \
+                if indicator is None else ""
+            raise UndefinedError(f"{path}: {err.message}{why}") from None
+        return html.encode("utf-8")
