@@ -75,6 +75,7 @@ class Build:
         self.stopwatch = Stopwatch()
         self.cache = BuildCache(out, clean=clean)
         self._collecting = gc.isenabled()
+        self.made: object = None  # the project and the site of `finish`, kept while it lasts
 
     def __enter__(self) -> Build:
         # A build makes millions of objects (a project, its views, pages) that live until it
@@ -113,6 +114,7 @@ class Build:
                 at = model.situation(project, now)
                 site = _site(at, theme, Converted(cache.markdown.shared()),
                              cache.histories.histories)
+                self.made = (project, site)
             with clock.stage("output check"):
                 salt = digest(code_key(), site.templates.__fingerprint__())
                 keys = Keys(salt, output.previous(salt))

@@ -97,10 +97,13 @@ class IncidentView:
 
     def __fingerprint__(self) -> str:
         """What the view is made of (statusgen.incremental.keys): the incident as published,
-        `now` and the states it shows; the rest (status, start, end) follows from these, and
-        the components' names and descriptions from the site's settings."""
-        states = ",".join([f"{c.id}={c.state.word}" for c in self.affected])
-        return f"{self.incident.__fingerprint__()}@{self.now.isoformat()}:{states}"
+        `now` and, while it goes on, the states it shows (once it has ended, the worst it gave,
+        which the incident says); the rest (status, start, end) follows from these, and the
+        components' names and descriptions from the site's settings."""
+        made_of = f"{self.incident.__fingerprint__()}@{self.now.isoformat()}"
+        if self.settled is not None:
+            return made_of
+        return made_of + "".join([f":{c.id}={int(c.state)}" for c in self.affected])
 
     def using(self, converted: Converted) -> IncidentView:
         """The same view, its Markdown converted through `converted`; nothing it has shown

@@ -29,6 +29,9 @@ _PLAIN: dict[type, Callable[[Any], str]] = {
     **dict.fromkeys((str, int, float, bool, type(None)), repr), datetime: _iso, date: _iso}
 
 
+_TEXT = {str, int, float, bool, type(None)}  # what repr writes as _PLAIN does
+
+
 class Fingerprints:
     """`fingerprint` for one build, which remembers what it found for each value (they are
     shown on many pages: an incident's view on its own page, in lists, in feeds)."""
@@ -37,12 +40,12 @@ class Fingerprints:
         self._found: dict[int, tuple[object, str]] = {}  # by id(), with the value, kept alive
 
     def __call__(self, value: object) -> str:
+        known = self._found.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
         plain = _PLAIN.get(type(value))
         if plain is not None:
             return plain(value)
-        known = self._found.get(id(value))
-        if known is not None:
-            return known[1]
         found = self._made(value)
         self._found[id(value)] = (value, found)
         return found
@@ -56,6 +59,8 @@ class Fingerprints:
         if isinstance(value, Mapping):
             return "{" + ",".join(f"{self(k)}:{self(v)}" for k, v in value.items()) + "}"
         if isinstance(value, list | tuple):
+            if set(map(type, value)) <= _TEXT:  # (many are: ids, paths) written at once
+                return repr(list(value))
             return "[" + ",".join(map(self, value)) + "]"
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             fields = (f.name for f in dataclasses.fields(value) if f.compare)
@@ -82,9 +87,10 @@ class Keys:
 
     def key(self, output: Output) -> str:
         fingerprint = self._fingerprint
-        inputs = ",".join([f"{name}={fingerprint(value)}"
-                           for name, value in output.inputs.items()])
-        return digest(self.salt, output.name, inputs)
+        parts = [self.salt, output.name]
+        for name, value in output.inputs.items():
+            parts += (name, fingerprint(value))
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
     def unchanged(self, output: Output) -> bool:
         """Whether the last build made `output` from the same inputs; its key is noted."""

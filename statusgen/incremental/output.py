@@ -21,7 +21,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..pool import Background
 from ..write import NewSite, file_digest, same_file_system
@@ -43,6 +43,21 @@ class Folder:
     inode: int
     files: dict[str, FileRecord]
     folders: dict[str, int]  # "." for its own
+
+    # Pickled as columns of plain values, which pickle reads and writes many times faster
+    # than as many small named records.
+    def __getstate__(self) -> dict[str, Any]:
+        records = self.files.values()
+        return {"inode": self.inode, "folders": self.folders, "paths": list(self.files),
+                "states": [tuple(r.state) for r in records],
+                "digests": [r.digest for r in records]}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        files = {path: FileRecord(FileState(*own), digest) for path, own, digest in zip(
+            state["paths"], state["states"], state["digests"])}
+        for name, value in (("inode", state["inode"]), ("files", files),
+                            ("folders", state["folders"])):
+            object.__setattr__(self, name, value)
 
 
 @dataclass(frozen=True)

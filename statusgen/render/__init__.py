@@ -11,12 +11,10 @@ here touches the disk (but the theme's files, through `Theme`), forks or knows o
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
     """Files of the site: `make(**inputs)`, a pure function of `inputs`. `name` is the path of
     its file (of its first file, where it makes several), unique in the site. `keyed` is False
     where digesting the inputs would cost about as much as making the files (the API): those
@@ -24,7 +22,7 @@ class Output:
 
     name: str
     make: Callable[..., dict[str, bytes]]
-    inputs: Mapping[str, Any] = field(default_factory=dict)
+    inputs: Mapping[str, Any] = {}
     keyed: bool = True
 
     def files(self) -> dict[str, bytes]:
