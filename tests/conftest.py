@@ -9,10 +9,60 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from click.testing import CliRunner
+
+from statusgen.cli import main
 
 WriteProject = Callable[[dict[str, str | bytes | None]], Path]
 T = TypeVar("T")
 HANG = 300  # seconds: only a hang takes this long
+
+REPO = Path(__file__).resolve().parent.parent  # the repository: its project is the demo
+DEMO_NOW = "2025-05-14T12:00:00+01:00"  # the demo in the middle of its crisis
+GOLDEN = Path(__file__).resolve().parent / "golden"  # project/, and site/ as it builds
+GOLDEN_PROJECT = GOLDEN / "project"
+GOLDEN_NOW = "2025-04-19T10:30:00+01:00"  # the golden site's moment: the app is down
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder`, by its path relative to it (with `/`), in path order."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def small_config(title: str = "Example Status", base_url: str = "https://status.example.com/",
+                 components: tuple[tuple[str, str], ...] = (("website", "Website"),
+                                                            ("app", "App"))) -> str:
+    """statusgen.yaml of a small project in Europe/London, without groups: `components` are
+    (id, name) pairs."""
+    listed = "".join(f"  - {{id: {cid}, name: {name}}}\n" for cid, name in components)
+    return (f"site:\n  title: {title}\n  base_url: {base_url}\n  timezone: Europe/London\n"
+            f"components:\n{listed}")
+
+
+def run_build(project: Path, *args: str, out: Path | None = None, now: str | None = None
+              ) -> tuple[int, str]:
+    """`statusgen build --project <project> [--out <out>] [--now <now>] *args` through click's
+    CliRunner, whatever its outcome: (exit code, output). Asserts that it ended by exiting,
+    never by an uncaught exception."""
+    command = ["build", "--project", str(project)]
+    if out is not None:
+        command += ["--out", str(out)]
+    if now is not None:
+        command += ["--now", now]
+    result = CliRunner().invoke(main, [*command, *args])
+    assert "Traceback" not in result.output, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, result.output
+
+
+def build_site(project: Path, out: Path | None = None, *args: str,
+               now: str | None = DEMO_NOW) -> str:
+    """Builds `project` into `out` (None: its own site/) as of `now` (None: SOURCE_DATE_EPOCH
+    or the clock), with more `args`; asserts that it succeeded and returns what it printed."""
+    code, output = run_build(project, *args, out=out, now=now)
+    assert code == 0, output
+    return output
 
 
 def in_fresh_process(function: Callable[..., T], *args: Any) -> T:

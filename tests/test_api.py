@@ -11,19 +11,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from click.testing import CliRunner
-from conftest import WriteProject
+from conftest import DEMO_NOW, REPO, WriteProject, build_site
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
-from statusgen.cli import main
 from statusgen.intervals import Segment
 from statusgen.project import State
 from statusgen.render.api import LISTED, _last_change, api_time, statuspage_id
 
-REPO = Path(__file__).resolve().parent.parent
-DEMO_NOW = "2025-05-14T12:00:00+01:00"
 API = "api/v2/"
 
 # --- Statuspage's shapes, as its public pages serve them -------------------------------------
@@ -153,18 +149,16 @@ def problems(name: str, document: Any) -> list[str]:
 # --- building -----------------------------------------------------------------------------
 
 
-def build(root: Path, out: Path, now: str) -> dict[str, Any]:
+def built_api(root: Path, out: Path, now: str) -> dict[str, Any]:
     """Build and return every api/v2 file, parsed, keyed by its path under api/v2/."""
-    result = CliRunner().invoke(main, ["build", "--project", str(root), "--out", str(out),
-                                       "--now", now])
-    assert result.exit_code == 0, result.output
+    build_site(root, out, now=now)
     return {p.relative_to(out / API).as_posix(): json.loads(p.read_bytes())
             for p in sorted((out / API).rglob("*.json"))}
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return build(REPO, tmp_path_factory.mktemp("demo") / "site", DEMO_NOW)
+    return built_api(REPO, tmp_path_factory.mktemp("demo") / "site", DEMO_NOW)
 
 
 def _by_name(objects: list[dict[str, Any]], name: str) -> dict[str, Any]:
@@ -286,7 +280,7 @@ def test_updates_are_newest_first_and_changes_run_old_to_new(demo: dict[str, Any
 
 
 def test_a_maintenance_in_progress(tmp_path: Path) -> None:
-    api = build(REPO, tmp_path / "site", "2025-05-20T02:00:00+01:00")
+    api = built_api(REPO, tmp_path / "site", "2025-05-20T02:00:00+01:00")
     for name, document in api.items():
         assert problems(name, document) == [], name
     active = api["scheduled-maintenances/active.json"]["scheduled_maintenances"]
@@ -301,7 +295,7 @@ def test_a_maintenance_in_progress(tmp_path: Path) -> None:
         ("Website", "operational", "under_maintenance")]
     assert active[0]["updated_at"] == "2025-05-20T01:00:00.000+01:00"
 
-    later = build(REPO, tmp_path / "later", "2025-05-21T12:00:00+01:00")
+    later = built_api(REPO, tmp_path / "later", "2025-05-21T12:00:00+01:00")
     done = later["scheduled-maintenances.json"]["scheduled_maintenances"][0]
     assert done["status"] == "completed"
     assert done["resolved_at"] == "2025-05-20T03:50:00.000+01:00"
@@ -313,7 +307,7 @@ def test_a_maintenance_in_progress(tmp_path: Path) -> None:
 
 
 def test_ids_are_stable_across_builds(demo: dict[str, Any], tmp_path: Path) -> None:
-    later = build(REPO, tmp_path / "later", "2025-08-01T12:00:00+01:00")
+    later = built_api(REPO, tmp_path / "later", "2025-08-01T12:00:00+01:00")
 
     def ids(api: dict[str, Any]) -> dict[str, str]:
         found = {f"component:{c['name']}": c["id"] for c in api["components.json"]["components"]}
@@ -381,7 +375,7 @@ def test_lists_are_capped_like_statuspage_but_keep_every_unresolved_incident(
     for day in range(1, LISTED + 6):
         files[f"incidents/b-{day:03d}.yaml"] = _incident(day)
     project = write_project(files)
-    api = build(project, project / "site", "2025-06-30 12:00")
+    api = built_api(project, project / "site", "2025-06-30 12:00")
     for name, document in api.items():
         assert problems(name, document) == [], name
     listed = api["incidents.json"]["incidents"]
@@ -403,7 +397,7 @@ def test_lists_are_capped_like_statuspage_but_keep_every_unresolved_incident(
 
 def test_a_project_without_incidents(write_project: WriteProject) -> None:
     project = write_project({"statusgen.yaml": CONFIG})
-    api = build(project, project / "site", "2025-06-30 12:00")
+    api = built_api(project, project / "site", "2025-06-30 12:00")
     for name, document in api.items():
         assert problems(name, document) == [], name
     summary = api["summary.json"]

@@ -10,21 +10,14 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner, Result
-from conftest import WriteProject
+from conftest import DEMO_NOW, REPO, WriteProject, build_site, small_config
 
 from statusgen.cli import main
 
 EXECUTABLE = Path(sys.executable).parent / "statusgen"
 
-CONFIG = """\
-site:
-  title: Test Status
-  base_url: https://status.example.com/
-  timezone: Europe/London
-components:
-  - {id: website, name: Website}
-  - {id: click-and-collect, name: Click & Collect}
-"""
+CONFIG = small_config("Test Status", components=(("website", "Website"),
+                                                  ("click-and-collect", "Click & Collect")))
 
 HAND_WRITTEN = """\
 # Written by hand during the incident: every byte of this must survive.
@@ -217,9 +210,7 @@ def test_two_updates_at_once_both_land(write_project: WriteProject) -> None:
 
 
 def test_status_in_words_and_as_the_api_summary(tmp_path: Path) -> None:
-    repo = Path(__file__).resolve().parent.parent
-    now = "2025-05-14T12:00:00+01:00"
-    shown = run(repo, "status", "--now", now)
+    shown = run(REPO, "status", "--now", DEMO_NOW)
     assert shown.exit_code == 0, shown.output
     lines = shown.output.splitlines()
     assert lines[0] == "M&S Service Status: Major System Outage"
@@ -227,13 +218,11 @@ def test_status_in_words_and_as_the_api_summary(tmp_path: Path) -> None:
     assert any(line.split() == ["Click", "&", "Collect", "Major", "outage"] for line in lines)
     assert "    next update by 14 May 2025, 09:00 BST (overdue)" in lines
     assert "Upcoming maintenance:" in lines
-    coloured = CliRunner().invoke(main, ["status", "--now", now, "--project", str(repo)],
-                                  color=True)
+    coloured = CliRunner().invoke(main, ["status", "--now", DEMO_NOW, "--project",
+                                         str(REPO)], color=True)
     assert "\x1b[31m" in coloured.output  # red for the major outage on a terminal
-    as_json = run(repo, "status", "--json", "--now", now)
-    built = CliRunner().invoke(main, ["build", "--project", str(repo), "--out",
-                                      str(tmp_path / "site"), "--now", now])
-    assert built.exit_code == 0, built.output
+    as_json = run(REPO, "status", "--json", "--now", DEMO_NOW)
+    build_site(REPO, tmp_path / "site", now=DEMO_NOW)
     assert as_json.output == (tmp_path / "site" / "api" / "v2" / "summary.json").read_text()
 
 

@@ -7,10 +7,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import WriteProject
+from conftest import REPO, WriteProject, build_site
 
-from statusgen.cli import main
 from statusgen.render.badges import (
     INDICATOR_COLOURS,
     LABEL_COLOUR,
@@ -19,16 +17,7 @@ from statusgen.render.badges import (
     text_width,
 )
 
-REPO = Path(__file__).resolve().parent.parent
-DEMO_NOW = "2025-05-14T12:00:00+01:00"
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def build(root: Path, out: Path, now: str) -> Path:
-    result = CliRunner().invoke(main, ["build", "--project", str(root), "--out", str(out),
-                                       "--now", now])
-    assert result.exit_code == 0, result.output
-    return out
 
 
 def read(data: bytes) -> tuple[ET.Element, str, str]:
@@ -43,7 +32,9 @@ def read(data: bytes) -> tuple[ET.Element, str, str]:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build(REPO, tmp_path_factory.mktemp("demo") / "site", DEMO_NOW)
+    out = tmp_path_factory.mktemp("demo") / "site"
+    build_site(REPO, out)
+    return out
 
 
 def test_the_site_badge(demo: Path) -> None:
@@ -78,7 +69,8 @@ site:
 components:
   - {{id: web, name: '<svg onload=alert(2)>'}}
 """})
-    site = build(project, project / "site", "2025-04-19 12:00")
+    build_site(project, now="2025-04-19 12:00")
+    site = project / "site"
     data = (site / "badge.svg").read_bytes()
     root, title, shown = read(data)
     assert title == f"{hostile}: All Systems Operational"

@@ -17,12 +17,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from click.testing import CliRunner
+from conftest import REPO, build_site
 
-from statusgen.cli import main
-
-REPO = Path(__file__).resolve().parent.parent
-DEMO_NOW = "2025-05-14T12:00:00+01:00"
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -61,16 +57,10 @@ def _serve(site: Path) -> Iterator[str]:
     server.server_close()
 
 
-def _build(project: Path, out: Path) -> None:
-    result = CliRunner().invoke(main, ["build", "--project", str(project), "--out", str(out),
-                                       "--now", DEMO_NOW])
-    assert result.exit_code == 0, result.output
-
-
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     site = tmp_path_factory.mktemp("demo") / "site"
-    _build(REPO, site)
+    build_site(REPO, site)
     yield from _serve(site)
 
 
@@ -82,7 +72,7 @@ def example_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         shutil.copytree(REPO / name, project / name)
     config = (REPO / "statusgen.yaml").read_text()
     (project / "statusgen.yaml").write_text(config.replace("theme: default", "theme: example"))
-    _build(project, project / "site")
+    build_site(project, project / "site")
     yield from _serve(project / "site")
 
 

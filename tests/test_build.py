@@ -12,13 +12,9 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from click.testing import CliRunner
-from conftest import WriteProject
+from conftest import DEMO_NOW, REPO, WriteProject, run_build, snapshot
 
-from statusgen.cli import _status, main
-
-REPO = Path(__file__).resolve().parent.parent
-DEMO_NOW = "2025-05-14T12:00:00+01:00"
+from statusgen.cli import _status
 
 CONFIG = """\
 site:
@@ -44,35 +40,24 @@ updates:
 """
 
 
-def build(root: Path, *args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(main, ["build", "--project", str(root), *args])
-    assert "Traceback" not in result.output
-    return result.exit_code, result.output
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 def test_two_builds_with_the_same_now_are_byte_identical(tmp_path: Path) -> None:
     one, two = tmp_path / "one", tmp_path / "two"
-    assert build(REPO, "--out", str(one), "--now", DEMO_NOW)[0] == 0
-    assert build(REPO, "--out", str(two), "--now", DEMO_NOW)[0] == 0
+    assert run_build(REPO, "--out", str(one), "--now", DEMO_NOW)[0] == 0
+    assert run_build(REPO, "--out", str(two), "--now", DEMO_NOW)[0] == 0
     assert snapshot(one) == snapshot(two)
     assert len(snapshot(one)) > 5
 
 
 def test_source_date_epoch_fixes_now(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1747220400")  # 2025-05-14T12:00:00+01:00
-    assert build(REPO, "--out", str(tmp_path / "epoch"))[0] == 0
+    assert run_build(REPO, "--out", str(tmp_path / "epoch"))[0] == 0
     monkeypatch.delenv("SOURCE_DATE_EPOCH")
-    assert build(REPO, "--out", str(tmp_path / "now"), "--now", DEMO_NOW)[0] == 0
+    assert run_build(REPO, "--out", str(tmp_path / "now"), "--now", DEMO_NOW)[0] == 0
     assert snapshot(tmp_path / "epoch") == snapshot(tmp_path / "now")
 
 
 def test_the_demo_in_the_middle_of_the_crisis(tmp_path: Path) -> None:
-    code, output = build(REPO, "--out", str(tmp_path / "site"), "--now", DEMO_NOW)
+    code, output = run_build(REPO, "--out", str(tmp_path / "site"), "--now", DEMO_NOW)
     assert code == 0, output
     assert re.fullmatch(r"Built .*: \d+ pages, \d+ files in \d+\.\d\d s\.\n", output)
     index = (tmp_path / "site" / "index.html").read_text()
@@ -91,11 +76,11 @@ def test_the_demo_in_the_middle_of_the_crisis(tmp_path: Path) -> None:
 
 def test_a_failed_build_leaves_the_previous_site_untouched(write_project: WriteProject) -> None:
     project = write_project({"statusgen.yaml": CONFIG, "incidents/a.yaml": INCIDENT})
-    assert build(project, "--now", "2025-04-19 12:00")[0] == 0
+    assert run_build(project, "--now", "2025-04-19 12:00")[0] == 0
     before = snapshot(project / "site")
     (project / "incidents" / "a.yaml").write_text(INCIDENT.replace("degraded_performance",
                                                                    "broken"))
-    code, output = build(project, "--now", "2025-04-20 12:00")
+    code, output = run_build(project, "--now", "2025-04-20 12:00")
     assert code == 1
     assert output.startswith(f"{project}/incidents/a.yaml:5:27: unknown component state 'broken'")
     assert snapshot(project / "site") == before
@@ -107,7 +92,7 @@ def test_a_failed_build_leaves_the_previous_site_untouched(write_project: WriteP
 def test_refuses_to_replace_the_project_or_the_root(write_project: WriteProject, out: str) -> None:
     project = write_project({"statusgen.yaml": CONFIG})
     target = str(project) if out == "." else out
-    code, output = build(project, "--out", target, "--now", "2025-04-19 12:00")
+    code, output = run_build(project, "--out", target, "--now", "2025-04-19 12:00")
     assert code == 1
     assert output.startswith("error: refusing to write the site to")
     assert (project / "statusgen.yaml").exists()
@@ -115,7 +100,7 @@ def test_refuses_to_replace_the_project_or_the_root(write_project: WriteProject,
 
 def test_bad_now_is_a_usage_error(write_project: WriteProject) -> None:
     project = write_project({"statusgen.yaml": CONFIG})
-    code, output = build(project, "--now", "yesterday")
+    code, output = run_build(project, "--now", "yesterday")
     assert code == 2
     assert "'yesterday' is not a date and time" in output
 
@@ -190,7 +175,7 @@ updates:
 postmortem: '{quoted}'
 """
     project = write_project({"statusgen.yaml": config, "incidents/x.yaml": incident})
-    assert build(project, "--now", "2025-04-19 12:00")[0] == 0
+    assert run_build(project, "--now", "2025-04-19 12:00")[0] == 0
     pages = [p for p in (project / "site").rglob("*.html")]
     assert len(pages) == 8  # front, incident, 404, 3 components, history and its month
     for page in pages:
@@ -217,7 +202,7 @@ class _Links(HTMLParser):
 
 def test_every_link_is_relative_and_resolves(tmp_path: Path) -> None:
     site = tmp_path / "site"
-    assert build(REPO, "--out", str(site), "--now", DEMO_NOW)[0] == 0
+    assert run_build(REPO, "--out", str(site), "--now", DEMO_NOW)[0] == 0
     checked = 0
     for page in site.rglob("*.html"):
         if page.name == "404.html":
@@ -239,7 +224,7 @@ def test_every_link_is_relative_and_resolves(tmp_path: Path) -> None:
 def test_404_links_from_the_base_path_and_sitemap_lists_every_page(
         write_project: WriteProject) -> None:
     project = write_project({"statusgen.yaml": CONFIG, "incidents/a.yaml": INCIDENT})
-    assert build(project, "--now", "2025-04-19 12:00")[0] == 0
+    assert run_build(project, "--now", "2025-04-19 12:00")[0] == 0
     site = project / "site"
     parser = _Links()
     parser.feed((site / "404.html").read_text())
@@ -262,13 +247,13 @@ def test_404_links_from_the_base_path_and_sitemap_lists_every_page(
 
 def test_times_carry_the_zone_abbreviation_and_machine_form(write_project: WriteProject) -> None:
     project = write_project({"statusgen.yaml": CONFIG, "incidents/a.yaml": INCIDENT})
-    assert build(project, "--now", "2025-04-19 12:00")[0] == 0
+    assert run_build(project, "--now", "2025-04-19 12:00")[0] == 0
     page = (project / "site" / "incidents" / "a" / "index.html").read_text()
     assert '<time datetime="2025-04-19T09:30:00+01:00">19 Apr 2025, 09:30 BST</time>' in page
     assert "Overdue" in page  # promised 10:30, now 12:00
     winter = INCIDENT.replace("2025-04-19", "2025-01-19")
     write_project({"incidents/a.yaml": winter})
-    assert build(project, "--now", "2025-01-19 10:00")[0] == 0
+    assert run_build(project, "--now", "2025-01-19 10:00")[0] == 0
     page = (project / "site" / "incidents" / "a" / "index.html").read_text()
     assert '<time datetime="2025-01-19T09:30:00+00:00">19 Jan 2025, 09:30 GMT</time>' in page
     assert "Overdue" not in page
@@ -284,7 +269,7 @@ def test_a_project_theme_overrides_the_builtin_one_file_by_file(
             "{% endblock %}",
         "themes/mine/static/favicon.svg": "<svg xmlns='http://www.w3.org/2000/svg'/>",
     })
-    assert build(project, "--now", "2025-04-19 12:00")[0] == 0
+    assert run_build(project, "--now", "2025-04-19 12:00")[0] == 0
     site = project / "site"
     assert "<title>Lost · Example Status</title>" in (site / "404.html").read_text()
     assert "Page not found" in (site / "404.html").read_text()  # the built-in body remains
@@ -299,17 +284,17 @@ def test_a_broken_theme_template_is_one_line_and_keeps_the_old_site(
                             "  timezone: Europe/London\n  theme: mine\n")
     project = write_project({"statusgen.yaml": config,
                              "themes/mine/templates/404.html": "{% extends 'base.html' %}\n"})
-    assert build(project, "--now", "2025-04-19 12:00")[0] == 0
+    assert run_build(project, "--now", "2025-04-19 12:00")[0] == 0
     before = snapshot(project / "site")
     write_project({"themes/mine/templates/404.html": "{% extends 'base.html' %}\n{% if %}\n"})
-    code, output = build(project, "--now", "2025-04-19 12:00", "--clean")
+    code, output = run_build(project, "--now", "2025-04-19 12:00", "--clean")
     assert code == 1
     assert output.splitlines() == [
         f"{project}/themes/mine/templates/404.html:2:1: Expected an expression, got 'end of "
         "statement block'"]
     assert snapshot(project / "site") == before
     write_project({"themes/mine/templates/404.html": "{{ nothing.here }}\n"})
-    code, output = build(project, "--now", "2025-04-19 12:00", "--clean")
+    code, output = run_build(project, "--now", "2025-04-19 12:00", "--clean")
     assert code == 1 and output.startswith("error: the theme failed: 404.html: ")
     assert snapshot(project / "site") == before
     # the overall state in the header of every page: not on an ended incident's page
@@ -317,7 +302,7 @@ def test_a_broken_theme_template_is_one_line_and_keeps_the_old_site(
                    "themes/mine/templates/base.html": "{% extends 'default:base.html' %}{% block "
                    "masthead %}<p>{{ sentence }}</p>{% endblock %}",
                    "incidents/over.yaml": INCIDENT.replace("investigating", "resolved")})
-    code, output = build(project, "--now", "2025-04-19 12:00", "--clean")
+    code, output = run_build(project, "--now", "2025-04-19 12:00", "--clean")
     assert code == 1 and len(output.splitlines()) == 1
     assert re.fullmatch(r"error: the theme failed: (incidents/over|history/2025-04)/index\.html: "
                         r"'sentence' is undefined \(a page of ended incidents only is made as it "

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from conftest import WriteProject
+from conftest import REPO, WriteProject, snapshot
 
 from statusgen.cli import main
 
-REPO = Path(__file__).resolve().parent.parent
 NOW = "2025-05-14T12:00+01:00"
 
 CONFIG = """\
@@ -302,11 +301,6 @@ def test_check_reports_the_exact_place(write_project: WriteProject,
                                        expected: list[str]) -> None:
     root = write_project({**GOOD, **files})
     assert_problems(run("check", "--project", str(root)), root, expected)
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.mark.parametrize("case", BUILD_CASES)

@@ -16,19 +16,11 @@ from collections import Counter
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import WriteProject
+from conftest import WriteProject, build_site, small_config
 
 from statusgen.cli import main
 
-CONFIG = """\
-site:
-  title: Race Status
-  base_url: https://status.example.com/
-  timezone: Europe/London
-components:
-  - {id: website, name: Website}
-  - {id: app, name: App}
-"""
+CONFIG = small_config("Race Status")
 
 INCIDENT = """\
 # Comments and key order stay as written.
@@ -100,8 +92,7 @@ def test_updates_racing_on_different_incidents_and_a_build_racing_them(
     seen: list[dict[str, list[str]]] = []
     while any(poster.poll() is None for poster in posters) or len(seen) < 3:
         out = root / "out"
-        result = CliRunner().invoke(main, ["build", "--project", str(root), "--out", str(out)])
-        assert result.exit_code == 0, result.output  # never a half-written file
+        build_site(root, out, now=None)  # never a half-written file
         data = json.loads((out / "api" / "v2" / "incidents.json").read_text())
         seen.append({i["name"]: [u["body"] for u in i["incident_updates"]]
                      for i in data["incidents"]})

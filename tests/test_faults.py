@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import WriteProject
+from conftest import WriteProject, run_build, small_config, snapshot
 
 from statusgen import write
 from statusgen.cli import main
@@ -33,15 +33,7 @@ from statusgen.write import SITE_MARK
 LONG = os.environ.get("STATUSGEN_FUZZ") == "long"
 OLD_NOW, NEW_NOW = "2025-04-19 10:00", "2025-04-19 12:00"
 
-CONFIG = """\
-site:
-  title: Fault Status
-  base_url: https://status.example.com/
-  timezone: Europe/London
-components:
-  - {id: website, name: Website}
-  - {id: app, name: App}
-"""
+CONFIG = small_config("Fault Status")
 
 INCIDENT = """\
 title: Website slow  # a comment that must survive
@@ -56,21 +48,6 @@ updates:
 """
 
 
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def build(root: Path, now: str, out: Path | None = None) -> tuple[int, str]:
-    args = ["build", "--project", str(root), "--now", now]
-    if out is not None:
-        args += ["--out", str(out)]
-    result = CliRunner().invoke(main, args)
-    assert "Traceback" not in result.output, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
-    return result.exit_code, result.output
-
-
 def leftovers(parent: Path, name: str = "site") -> list[str]:
     return sorted(p.name for p in parent.iterdir() if p.name.startswith(f".{name}."))
 
@@ -81,8 +58,8 @@ def sites(write_project: WriteProject, tmp_path_factory: pytest.TempPathFactory
     """A project, and the site it gives at OLD_NOW and at NEW_NOW (which differ)."""
     root = write_project({"statusgen.yaml": CONFIG, "incidents/a.yaml": INCIDENT})
     refs = tmp_path_factory.mktemp("refs")
-    assert build(root, OLD_NOW, refs / "old")[0] == 0
-    assert build(root, NEW_NOW, refs / "new")[0] == 0
+    assert run_build(root, out=refs / "old", now=OLD_NOW)[0] == 0
+    assert run_build(root, out=refs / "new", now=NEW_NOW)[0] == 0
     old, new = snapshot(refs / "old"), snapshot(refs / "new")
     assert old != new
     return root, old, new
@@ -149,7 +126,7 @@ def test_a_build_killed_at_random_moments_leaves_the_old_site_or_the_new(
         outcomes["old" if found == old else "new"] += 1
     assert sum(outcomes.values()) == runs, f"only {outcomes} of {runs} runs were killed"
     assert outcomes["old"] and outcomes["new"], outcomes
-    assert build(root, NEW_NOW)[0] == 0
+    assert run_build(root, now=NEW_NOW)[0] == 0
     assert snapshot(root / "site") == new
     assert leftovers(root) == []  # what the killed builds left was tidied by the next
 
@@ -206,7 +183,7 @@ def test_a_build_killed_before_any_step_of_the_swap_leaves_a_whole_site(
         sites: tuple[Path, dict[str, bytes], dict[str, bytes]], mode: str) -> None:
     root, old, new = sites
     args = ["build", "--project", str(root), "--now", NEW_NOW]
-    assert build(root, NEW_NOW)[0] == 0  # the project folder as the runs below find it
+    assert run_build(root, now=NEW_NOW)[0] == 0  # the project folder as the runs below find it
     put_old_site(root, old)
     dry = subprocess.run([sys.executable, "-c", KILLER, mode, "0", *args], capture_output=True,
                          text=True, check=True)
@@ -230,7 +207,7 @@ def test_a_build_killed_before_any_step_of_the_swap_leaves_a_whole_site(
             write.recover(root.resolve() / "site")
         assert snapshot(root / "site") in (old, new), f"a mix after a kill at step {point}"
     assert gaps == (1 if mode == "fallback" else 0)
-    assert build(root, NEW_NOW)[0] == 0
+    assert run_build(root, now=NEW_NOW)[0] == 0
     assert snapshot(root / "site") == new and leftovers(root) == []
 
 
@@ -248,7 +225,7 @@ def test_the_first_build_killed_leaves_nothing_half_made(
         assert killed.returncode == -signal.SIGKILL, killed.stderr
         assert not (root / "site").exists()
         assert leftovers(root) != []  # a half-written .site.new-<pid>, never at site/
-    assert build(root, NEW_NOW)[0] == 0
+    assert run_build(root, now=NEW_NOW)[0] == 0
     assert snapshot(root / "site") == new and leftovers(root) == []
 
 
@@ -297,8 +274,8 @@ def test_a_full_disk_gives_a_clear_error_and_the_old_site(
     pages = sum(-(-len(data) // 4096) for data in old.values())  # tmpfs counts whole pages
     with small_disk(tmp_path / "disk", pages * 4 * 3 // 2) as disk:
         out = disk / "site"
-        assert build(root, OLD_NOW, out)[0] == 0  # room for one site, not for two
-        code, output = build(root, NEW_NOW, out)
+        assert run_build(root, out=out, now=OLD_NOW)[0] == 0  # room for one site, not for two
+        code, output = run_build(root, out=out, now=NEW_NOW)
         assert code == 1
         assert output == (f"error: cannot write the site to {out}: No space left on device; "
                           "the previous site is unchanged\n")
@@ -313,13 +290,13 @@ def test_a_read_only_output_gives_a_clear_error_and_the_old_site(
     mount = _can_mount()
     with small_disk(tmp_path / "disk", 4096) if mount else _plain(tmp_path) as disk:
         out = disk / "site"
-        assert build(root, OLD_NOW, out)[0] == 0
+        assert run_build(root, out=out, now=OLD_NOW)[0] == 0
         if mount:
             subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
         else:
             disk.chmod(0o555)
         try:
-            code, output = build(root, NEW_NOW, out)
+            code, output = run_build(root, out=out, now=NEW_NOW)
         finally:
             if not mount:
                 disk.chmod(0o755)
@@ -446,7 +423,7 @@ def test_an_incremental_build_killed_midway_leaves_the_old_site_or_the_new(
         for path in (root / "incidents").iterdir():
             os.utime(path, (time.time() - 60, time.time() - 60))
         for _ in range(2 if spare else 1):  # the second swaps a recorded site out: a spare
-            assert build(root, OLD_NOW)[0] == 0 and snapshot(root / "site") == old
+            assert run_build(root, now=OLD_NOW)[0] == 0 and snapshot(root / "site") == old
 
     set_up()
     dry = subprocess.run([sys.executable, "-c", CACHE_KILLER, "exchange", "0", *args],
@@ -462,6 +439,6 @@ def test_an_incremental_build_killed_midway_leaves_the_old_site_or_the_new(
                                  *args], capture_output=True, text=True)
         assert killed.returncode == -signal.SIGKILL, killed.stderr
         assert snapshot(root / "site") in (old, new), f"a mix after a kill at step {point}"
-        assert build(root, NEW_NOW)[0] == 0
+        assert run_build(root, now=NEW_NOW)[0] == 0
         assert snapshot(root / "site") == new, f"not whole after a kill at step {point}"
         assert leftovers(root) == []

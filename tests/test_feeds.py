@@ -19,15 +19,21 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 import pytest
-from click.testing import CliRunner
-from conftest import WriteProject
+from conftest import (
+    DEMO_NOW,
+    GOLDEN_PROJECT,
+    REPO,
+    WriteProject,
+    build_site,
+    small_config,
+    snapshot,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator, FormatChecker
 
 from statusgen import model
 from statusgen.build import read_project
-from statusgen.cli import main
 from statusgen.markdown import Converted
 from statusgen.parse import parse_time
 from statusgen.project import Incident, Update
@@ -35,22 +41,12 @@ from statusgen.render import feeds
 from statusgen.render.feeds import feed_outputs
 from statusgen.views import incident_views
 
-REPO = Path(__file__).resolve().parent.parent
-DEMO_NOW = "2025-05-14T12:00:00+01:00"
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITE_FEEDS = ("feed.rss", "feed.atom", "feed.json")
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
-CONFIG = """\
-site:
-  title: Example Status
-  base_url: https://status.example.com/shop/
-  timezone: Europe/London
-components:
-  - {id: website, name: Website}
-  - {id: app, name: App}
-  - {id: stores, name: Stores}
-"""
+CONFIG = small_config(base_url="https://status.example.com/shop/", components=(
+    ("website", "Website"), ("app", "App"), ("stores", "Stores")))
 
 WEBSITE = """\
 title: Website slow
@@ -151,14 +147,11 @@ JSON_FEED_SCHEMA: dict[str, Any] = {
 JSON_FEED = Draft202012Validator(JSON_FEED_SCHEMA, format_checker=FormatChecker())
 
 
-def build(root: Path, now: str, out: Path | None = None) -> dict[str, bytes]:
+def built_files(root: Path, now: str, out: Path | None = None) -> dict[str, bytes]:
     """Build `root` as of `now`; every file of the site by relative path."""
     out = out or root / "site"
-    result = CliRunner().invoke(main, ["build", "--project", str(root), "--out", str(out),
-                                       "--now", now])
-    assert result.exit_code == 0, result.output
-    return {p.relative_to(out).as_posix(): p.read_bytes()
-            for p in sorted(out.rglob("*")) if p.is_file()}
+    build_site(root, out, now=now)
+    return snapshot(out)
 
 
 def feeds_of(files: dict[str, bytes]) -> list[str]:
@@ -259,7 +252,7 @@ def expected_ids(counts: dict[str, int]) -> set[str]:
 
 
 def test_the_demo_feeds_have_one_item_per_published_update(tmp_path: Path) -> None:
-    files = build(REPO, DEMO_NOW, tmp_path / "site")
+    files = built_files(REPO, DEMO_NOW, tmp_path / "site")
     counts = published_updates(REPO, DEMO_NOW)
     expected = expected_ids(counts)
     assert 0 < len(expected) <= 50  # the default cap does not hide any
@@ -283,7 +276,7 @@ def _bare_id(atom_id: str) -> str:
 
 
 def test_links_lead_to_the_update_on_its_incident_page(tmp_path: Path) -> None:
-    files = build(REPO, DEMO_NOW, tmp_path / "site")
+    files = built_files(REPO, DEMO_NOW, tmp_path / "site")
     base = "https://status.example.com/"
     checked = 0
     for name in feeds_of(files):
@@ -301,9 +294,9 @@ def test_links_lead_to_the_update_on_its_incident_page(tmp_path: Path) -> None:
 def test_ids_never_change_and_builds_are_byte_identical(write_project: WriteProject,
                                                         tmp_path: Path) -> None:
     root = write_project(SMALL)
-    one = build(root, "2025-04-19 10:30", tmp_path / "one")
-    again = build(root, "2025-04-19 10:30", tmp_path / "again")
-    later = build(root, "2025-04-25 12:00", tmp_path / "later")
+    one = built_files(root, "2025-04-19 10:30", tmp_path / "one")
+    again = built_files(root, "2025-04-19 10:30", tmp_path / "again")
+    later = built_files(root, "2025-04-25 12:00", tmp_path / "later")
     assert {n: one[n] for n in feeds_of(one)} == {n: again[n] for n in feeds_of(again)}
     for name in feeds_of(one):
         before = {e["id"]: e for e in entries(one, name)}
@@ -317,7 +310,7 @@ def test_ids_never_change_and_builds_are_byte_identical(write_project: WriteProj
 def test_small_project_items_titles_content_and_order(write_project: WriteProject) -> None:
     root = write_project(SMALL)
     now = "2025-04-25 12:00"
-    files = build(root, now)
+    files = built_files(root, now)
     assert set(feeds_of(files)) == {*SITE_FEEDS, *(f"components/{c}/feed.{ext}" for c in
                                                    ("website", "app", "stores")
                                                    for ext in ("atom", "rss"))}
@@ -362,7 +355,7 @@ def test_small_project_items_titles_content_and_order(write_project: WriteProjec
 
 def test_component_feeds_hold_only_their_incidents(write_project: WriteProject) -> None:
     root = write_project(SMALL)
-    files = build(root, "2025-04-25 12:00")
+    files = built_files(root, "2025-04-25 12:00")
     touching = {"website": {"2025-04-19-website-slow", "2025-04-22-payments-upgrade"},
                 "app": {"2025-04-19-app-down", "2025-04-22-payments-upgrade"},
                 "stores": {"2025-04-10-database"}}
@@ -379,7 +372,7 @@ def test_component_feeds_hold_only_their_incidents(write_project: WriteProject) 
 
 def test_an_empty_feed_is_dated_now(write_project: WriteProject) -> None:
     root = write_project({"statusgen.yaml": CONFIG})
-    files = build(root, "2025-04-25 12:00")
+    files = built_files(root, "2025-04-25 12:00")
     for name in feeds_of(files):
         assert entries(files, name) == []
     assert ET.fromstring(files["feed.atom"]).findtext(f"{ATOM}updated") == "2025-04-25T11:00:00Z"
@@ -390,7 +383,7 @@ def test_an_empty_feed_is_dated_now(write_project: WriteProject) -> None:
 def test_feed_items_caps_every_feed(write_project: WriteProject) -> None:
     root = write_project({**SMALL, "statusgen.yaml": CONFIG.replace(
         "  timezone: Europe/London\n", "  timezone: Europe/London\n  feed_items: 2\n")})
-    files = build(root, "2025-04-25 12:00")
+    files = built_files(root, "2025-04-25 12:00")
     for name in feeds_of(files):
         found = entries(files, name)
         assert len(found) <= 2, name
@@ -472,7 +465,7 @@ updates:
     root = write_project({"statusgen.yaml": CONFIG.replace(
         "{id: app, name: App}", '{id: app, name: "App <b onmouseover=x>"}'),
         "incidents/x.yaml": incident})
-    files = build(root, "2025-04-19 12:00")
+    files = built_files(root, "2025-04-19 12:00")
     for name in feeds_of(files):
         text = files[name].decode("utf-8")
         assert not NOT_XML.search(text), name
@@ -546,10 +539,10 @@ class _Head(HTMLParser):
 
 
 @pytest.mark.parametrize(("root", "base_path"), [(REPO, "/"),
-                                                 (REPO / "tests" / "golden" / "project",
+                                                 (GOLDEN_PROJECT,
                                                   "/golden/")], ids=["demo", "golden"])
 def test_every_page_advertises_the_feeds(tmp_path: Path, root: Path, base_path: str) -> None:
-    files = build(root, DEMO_NOW, tmp_path / "site")
+    files = built_files(root, DEMO_NOW, tmp_path / "site")
     pages = [name for name in files if name.endswith(".html")]
     assert len(pages) > 3
     for page in pages:

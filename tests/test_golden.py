@@ -7,28 +7,16 @@ import os
 import shutil
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from statusgen.cli import main
-
-GOLDEN = Path(__file__).parent / "golden"
-NOW = "2025-04-19T10:30:00+01:00"
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+from conftest import GOLDEN, GOLDEN_NOW, GOLDEN_PROJECT, build_site, snapshot
 
 
 def test_golden_site(tmp_path: Path) -> None:
     out = tmp_path / "site"
-    result = CliRunner().invoke(main, ["build", "--project", str(GOLDEN / "project"),
-                                       "--out", str(out), "--now", NOW])
-    assert result.exit_code == 0, result.output
+    build_site(GOLDEN_PROJECT, out, now=GOLDEN_NOW)
     if os.environ.get("STATUSGEN_UPDATE_GOLDEN"):
         shutil.rmtree(GOLDEN / "site", ignore_errors=True)
         shutil.copytree(out, GOLDEN / "site")
-    built, golden = _files(out), _files(GOLDEN / "site")
+    built, golden = snapshot(out), snapshot(GOLDEN / "site")
     assert sorted(built) == sorted(golden)
     for name, data in built.items():
         if data != golden[name]:

@@ -6,22 +6,12 @@ import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from click.testing import CliRunner
-from conftest import WriteProject
+from conftest import WriteProject, build_site, small_config
 
 from statusgen.build import read_project
-from statusgen.cli import main
 from statusgen.render.headers import SHORT, YEAR, render_headers
 
-CONFIG = """\
-site:
-  title: Example Status
-  base_url: https://status.example.com/
-  timezone: Europe/London
-components:
-  - {id: website, name: Website}
-  - {id: app, name: App}
-"""
+CONFIG = small_config()
 
 INCIDENT = """\
 title: Website slow
@@ -41,9 +31,7 @@ components: [app]
 def built(write_project: WriteProject, config: str = CONFIG) -> Path:
     root = write_project({"statusgen.yaml": config, "incidents/a.yaml": INCIDENT,
                           "incidents/m.yaml": MAINTENANCE})
-    result = CliRunner().invoke(main, ["build", "--project", str(root), "--now",
-                                       "2025-04-19 12:00"])
-    assert result.exit_code == 0, result.output
+    build_site(root, now="2025-04-19 12:00")
     return root / "site"
 
 

@@ -8,20 +8,15 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import DEMO_NOW, REPO, build_site
 
-from statusgen.cli import main
-
-REPO = Path(__file__).resolve().parent.parent
 LATER = "2025-09-01T12:00:00+01:00"  # after the attack: all of it is history
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("later") / "site"
-    result = CliRunner().invoke(main, ["build", "--project", str(REPO), "--out", str(out),
-                                       "--now", LATER])
-    assert result.exit_code == 0, result.output
+    build_site(REPO, out, now=LATER)
     return out
 
 
@@ -107,10 +102,7 @@ def test_history_links_every_incident_exactly_once(site: Path) -> None:
 
 
 def test_a_long_incident_reads_as_ongoing_for_days(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["build", "--project", str(REPO), "--out",
-                                       str(tmp_path / "site"), "--now",
-                                       "2025-05-14T12:00:00+01:00"])
-    assert result.exit_code == 0, result.output
+    build_site(REPO, tmp_path / "site", now=DEMO_NOW)
     page = (tmp_path / "site" / "history" / "2025-04" / "index.html").read_text()
     assert "ongoing for 25 days 2 hours" in page
 
@@ -141,9 +133,7 @@ def test_a_component_lists_its_incidents_fifty_to_a_page(tmp_path: Path) -> None
             f"     components: {{web: major_outage}}}}\n"
             f"  - {{at: '{day} 11:00', status: resolved, message: Up.}}\n")
     out = tmp_path / "site"
-    result = CliRunner().invoke(main, ["build", "--project", str(root), "--out", str(out),
-                                       "--now", "2025-06-01T00:00:00Z"])
-    assert result.exit_code == 0, result.output
+    build_site(root, out, now="2025-06-01T00:00:00Z")
     folder = out / "components" / "web"
     pages = [folder / "index.html", folder / "page" / "2" / "index.html",
              folder / "page" / "3" / "index.html"]

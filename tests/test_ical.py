@@ -8,24 +8,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from click.testing import CliRunner
-from conftest import WriteProject
+from conftest import DEMO_NOW, REPO, WriteProject, build_site
 from icalendar import Calendar, Event
 
 from statusgen import model
-from statusgen.cli import main
 from statusgen.markdown import Converted, markdown_html
 from statusgen.project import Component, Incident, Project, Site, Update
 from statusgen.render.ical import ical_output, plain_text
 
-REPO = Path(__file__).resolve().parent.parent
-DEMO_NOW = "2025-05-14T12:00:00+01:00"
 
-
-def build(root: Path, out: Path, now: str) -> bytes:
-    result = CliRunner().invoke(main, ["build", "--project", str(root), "--out", str(out),
-                                       "--now", now])
-    assert result.exit_code == 0, result.output
+def built_calendar(root: Path, out: Path, now: str) -> bytes:
+    build_site(root, out, now=now)
     return (out / "maintenance.ics").read_bytes()
 
 
@@ -34,7 +27,7 @@ def events(data: bytes) -> list[Event]:
 
 
 def test_the_demo_window_in_utc(tmp_path: Path) -> None:
-    data = build(REPO, tmp_path / "site", DEMO_NOW)
+    data = built_calendar(REPO, tmp_path / "site", DEMO_NOW)
     calendar = Calendar.from_ical(data)
     assert str(calendar["VERSION"]) == "2.0"
     assert str(calendar["X-WR-CALNAME"]) == "M&S Service Status: scheduled maintenance"
@@ -61,10 +54,10 @@ def test_the_demo_window_in_utc(tmp_path: Path) -> None:
 
 
 def test_the_calendar_depends_on_the_data_not_the_clock(tmp_path: Path) -> None:
-    one = build(REPO, tmp_path / "one", DEMO_NOW)
-    two = build(REPO, tmp_path / "two", "2025-05-15T09:00:00+01:00")
+    one = built_calendar(REPO, tmp_path / "one", DEMO_NOW)
+    two = built_calendar(REPO, tmp_path / "two", "2025-05-15T09:00:00+01:00")
     assert one == two  # nothing new was published in between
-    during = events(build(REPO, tmp_path / "three", "2025-05-20T03:55:00+01:00"))
+    during = events(built_calendar(REPO, tmp_path / "three", "2025-05-20T03:55:00+01:00"))
     assert [str(e["UID"]) for e in during] == [str(e["UID"]) for e in events(one)]
     assert during[0].decoded("DTSTAMP") == datetime(2025, 5, 20, 2, 50, tzinfo=UTC)
     assert "working again" in str(during[0]["DESCRIPTION"])  # the latest update
@@ -98,7 +91,7 @@ def test_upcoming_and_recent_windows_only_each_with_a_unique_uid(
             "updates:\n  - {at: 2025-03-05 10:00, status: scheduled, message: 'Soon.'}\n"),
         "incidents/over-dst.yaml": _window("2025-03-09 01:00", "2025-03-09 04:00"),
     })
-    data = build(project, project / "site", "2025-03-08 12:00")
+    data = built_calendar(project, project / "site", "2025-03-08 12:00")
     found = {str(e["UID"]): e for e in events(data)}
     assert sorted(found) == [f"{name}@status.example.com/shop" for name in (
         "last-week", "next-week", "over-dst")]

@@ -12,12 +12,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import in_fresh_process
+from conftest import (
+    GOLDEN_NOW,
+    GOLDEN_PROJECT,
+    REPO,
+    build_site,
+    in_fresh_process,
+    run_build,
+    snapshot,
+)
 
 from statusgen import pool
 from statusgen.build import read_project, render_site
-from statusgen.cli import main
 from statusgen.errors import ProjectError
 from statusgen.incremental import CACHE_FOLDER, BuildCache
 from statusgen.incremental.read import SHARDS, shard_of
@@ -25,27 +31,18 @@ from statusgen.parse import parse_time
 from statusgen.project import Project
 from statusgen.render.theme import Theme
 
-GOLDEN = Path(__file__).parent / "golden" / "project"
-NOW = "2025-04-19T10:30:00+01:00"
 LATER = "2025-04-19T16:45:00+01:00"
 
 
-def build(project: Path, out: Path, *args: str, now: str = NOW) -> str:
-    result = CliRunner().invoke(main, ["build", "--project", str(project), "--out", str(out),
-                                       "--now", now, "--profile", *args])
-    assert result.exit_code == 0, result.output
-    return result.output
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+def build(project: Path, out: Path, *args: str, now: str = GOLDEN_NOW) -> str:
+    """A build with --profile, whose lines say what the cache did."""
+    return build_site(project, out, "--profile", *args, now=now)
 
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     root = tmp_path / "project"
-    shutil.copytree(GOLDEN, root)
+    shutil.copytree(GOLDEN_PROJECT, root)
     return root
 
 
@@ -344,9 +341,8 @@ def test_profile_prints_every_stage(project: Path, tmp_path: Path) -> None:
     apart = ["feeds,", "waiting"] if "waiting" in stages else ["feeds,"]
     assert stages == ["read", "model", "output", "keys", "pages", *apart, "incident", "write",
                       "cache"]
-    without = CliRunner().invoke(main, ["build", "--project", str(project), "--out",
-                                        str(tmp_path / "site"), "--now", NOW])
-    assert without.output.count("\n") == 1
+    _, without = run_build(project, out=tmp_path / "site", now=GOLDEN_NOW)
+    assert without.count("\n") == 1
 
 
 def test_reading_through_the_cache_gives_the_same_project(project: Path,
@@ -359,7 +355,7 @@ def test_reading_through_the_cache_gives_the_same_project(project: Path,
     assert BuildCache(out).read_project(project) == read_project(project)
 
 
-@pytest.mark.parametrize("where", [GOLDEN, GOLDEN.parent.parent.parent])
+@pytest.mark.parametrize("where", [GOLDEN_PROJECT, REPO])
 def test_reading_file_by_file_gives_what_load_project_gives(tmp_path: Path,
                                                             where: Path) -> None:
     """Without a record (or with --clean), a project without links is read file by file (in
@@ -380,7 +376,7 @@ def test_a_broken_edit_reports_what_check_reports(project: Path, tmp_path: Path)
 def many(tmp_path: Path) -> Path:
     """The golden project with pool.MIN_ITEMS more incidents: enough for worker processes."""
     root = tmp_path / "many"
-    shutil.copytree(GOLDEN, root)
+    shutil.copytree(GOLDEN_PROJECT, root)
     for n in range(pool.MIN_ITEMS):
         (root / "incidents" / f"2025-04-{1 + n % 18:02d}-event-{n}.yaml").write_text(
             f"title: Event {n}\nupdates:\n  - at: 2025-04-{1 + n % 18:02d} 0{n % 10}:15\n"
@@ -441,7 +437,7 @@ def _built_by_workers(root: Path, out: Path) -> str:
 def test_pages_made_in_worker_processes_equal_those_made_in_one(tmp_path: Path) -> None:
     root = many(tmp_path)
     project = read_project(root)
-    alone = render_site(project, parse_time(NOW, project.site.timezone),
+    alone = render_site(project, parse_time(GOLDEN_NOW, project.site.timezone),
                         Theme(root, project.site.theme))
     assert len(alone) > pool.MIN_ITEMS
     output = in_fresh_process(_built_by_workers, root, tmp_path / "site")
@@ -489,7 +485,7 @@ def test_an_output_on_another_file_system_than_the_cache(project: Path, tmp_path
         assert (tmp_path / CACHE_FOLDER / "site" / "spare").is_dir()
         shutil.rmtree(tmp_path / "site")
         (tmp_path / "site").symlink_to(elsewhere / "www", target_is_directory=True)
-        for now in (NOW, LATER, NOW):
+        for now in (GOLDEN_NOW, LATER, GOLDEN_NOW):
             build(project, tmp_path / "site", now=now)
             build(project, tmp_path / "clean", "--clean", now=now)
             assert snapshot(elsewhere / "www") == snapshot(tmp_path / "clean")

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import REPO, snapshot
 
 from statusgen.cli import main
 from statusgen.scaffold import SCAFFOLD, scaffold_files
 
-REPO = Path(__file__).resolve().parent.parent
 EXECUTABLE = Path(sys.executable).with_name("statusgen")
 FILES = {".github/workflows/status.yml", ".gitignore", "README.md", "statusgen.yaml",
          "incidents/2025-01-14-example-website-slow.yaml"}
@@ -26,11 +26,6 @@ def invoke(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(main, list(args))
     assert "Traceback" not in result.output
     return result.exit_code, result.stdout, result.stderr
-
-
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_the_scaffold_is_fixed_text_with_the_running_version_pinned() -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import WriteProject
+from conftest import WriteProject, build_site, small_config, snapshot
 
 from statusgen.cli import main
 from statusgen.serve import (
@@ -35,16 +35,6 @@ CHROMIUM = "/usr/bin/chromium"
 BROWSER_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update"]
 
-CONFIG = """\
-site:
-  title: Example Status
-  base_url: {base_url}
-  timezone: Europe/London
-components:
-  - {{id: website, name: Website}}
-  - {{id: app, name: App}}
-"""
-
 INCIDENT = """\
 title: Website slow
 updates:
@@ -58,14 +48,9 @@ updates:
 def project(write_project: WriteProject, base_url: str = "https://status.example.com/",
             status: str = "investigating", message: str = "Pages load slowly.") -> Path:
     return write_project({
-        "statusgen.yaml": CONFIG.format(base_url=base_url),
+        "statusgen.yaml": small_config(base_url=base_url),
         "incidents/2025-04-19-website-slow.yaml": INCIDENT.format(status=status, message=message),
     })
-
-
-def site_files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 # --- What is served ------------------------------------------------------------------------
@@ -182,7 +167,7 @@ def test_a_broken_edit_keeps_the_last_good_site_and_a_fix_clears_it(
     preview.build()
     good = preview.current
     assert good.problems == ()
-    assert site_files(root / "site") == good.files
+    assert snapshot(root / "site") == good.files
     assert not any(b"__statusgen" in data for data in good.files.values())
 
     preview.rebuild()  # nothing changed: open pages must not reload
@@ -196,7 +181,7 @@ def test_a_broken_edit_keeps_the_last_good_site_and_a_fix_clears_it(
     broken = preview.current
     assert broken.files == good.files and broken.problems == problems
     assert broken.version != good.version
-    assert site_files(root / "site") == good.files  # the last good site stays on disk too
+    assert snapshot(root / "site") == good.files  # the last good site stays on disk too
     assert problems[0].encode() in respond(broken, "/").body
 
     project(write_project, message="Pages load slowly again.")
@@ -205,7 +190,7 @@ def test_a_broken_edit_keeps_the_last_good_site_and_a_fix_clears_it(
     assert fixed.problems == () and fixed.version not in (good.version, broken.version)
     assert b"slowly again" in fixed.files["index.html"]
     assert b"statusgen-problems" not in respond(fixed, "/").body
-    assert site_files(root / "site") == fixed.files
+    assert snapshot(root / "site") == fixed.files
 
 
 def test_a_rebuild_goes_through_the_build_cache(write_project: WriteProject,
@@ -220,9 +205,8 @@ def test_a_rebuild_goes_through_the_build_cache(write_project: WriteProject,
     assert not isinstance(result, tuple)
     assert "1 text converted from Markdown" in result.notes
     clean = tmp_path / "clean"
-    assert CliRunner().invoke(main, ["build", "--project", str(root), "--out", str(clean),
-                                     "--now", NOW, "--clean"]).exit_code == 0
-    assert preview.current.files == site_files(clean) == site_files(root / "site")
+    build_site(root, clean, "--clean", now=NOW)
+    assert preview.current.files == snapshot(clean) == snapshot(root / "site")
 
 
 def test_a_site_that_cannot_be_written_is_not_served(write_project: WriteProject) -> None:
@@ -314,7 +298,7 @@ def test_serve_rebuilds_reloads_and_survives_a_broken_edit(
         status, kind, page = fetch(url)
         assert (status, kind) == (200, "text/html; charset=utf-8")
         assert "Pages load slowly." in page and "__statusgen/version" in page
-        assert not any(b"__statusgen" in data for data in site_files(root / "site").values())
+        assert not any(b"__statusgen" in data for data in snapshot(root / "site").values())
         assert fetch(url + "incidents/2025-04-19-website-slow/")[0] == 200
         status, _, page = fetch(url + "no/such/page/")
         assert status == 404 and "__statusgen/version" in page
@@ -339,7 +323,7 @@ def test_serve_rebuilds_reloads_and_survives_a_broken_edit(
         wait_for(lambda: version() != third, "a rebuild after the fix")
         page = fetch(url)[2]
         assert "Fixed at last" in page and "statusgen-problems" not in page
-        assert not any(b"__statusgen" in data for data in site_files(root / "site").values())
+        assert not any(b"__statusgen" in data for data in snapshot(root / "site").values())
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -14,12 +14,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import WriteProject
+from conftest import DEMO_NOW, REPO, WriteProject, build_site
 
 from statusgen.cli import main
 
-REPO = Path(__file__).resolve().parent.parent
-DEMO_NOW = "2025-05-14T12:00:00+01:00"
 BUDGET = 50_000  # bytes of the front page's HTML and CSS, uncompressed
 
 CONFIG = """\
@@ -32,12 +30,6 @@ site:
 """
 SVG = b"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 4 1'><rect width='4' height='1'/>" \
     b"</svg>"
-
-
-def build(project: Path, out: Path, *args: str) -> None:
-    result = CliRunner().invoke(main, ["build", "--project", str(project), "--out", str(out),
-                                       "--now", DEMO_NOW, *args])
-    assert result.exit_code == 0, result.output
 
 
 class _Resources(HTMLParser):
@@ -70,7 +62,7 @@ def resources(page: str) -> list[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo") / "site"
-    build(REPO, out)
+    build_site(REPO, out)
     return out
 
 
@@ -113,7 +105,7 @@ def test_the_example_theme_changes_only_the_colours_and_the_header(
     assert sorted(p.relative_to(theme).as_posix() for p in theme.rglob("*") if p.is_file()) \
         == ["static/colours.css", "templates/base.html"]
     out = tmp_path / "site"
-    build(_example_project(tmp_path / "project"), out)
+    build_site(_example_project(tmp_path / "project"), out)
     pages = sorted(p.relative_to(out) for p in out.rglob("*.html"))
     assert pages == sorted(p.relative_to(demo) for p in demo.rglob("*.html"))
     for relative in pages:
@@ -154,7 +146,7 @@ def test_the_logo_is_an_image_inside_the_project(
             result.output
         return
     assert result.exit_code == 0, result.output
-    build(project, project / "site")
+    build_site(project, project / "site")
     page = (project / "site" / "index.html").read_text()
     src = re.search(r'<a class="wordmark" href="./"><img class="logo" src="([^"]+)" '
                     r'alt="Example Status"></a>', page)
