@@ -25,7 +25,7 @@ from .parse import parse_project, parse_time
 from .pool import available_workers
 from .project import Project
 from .render.site import Site, site_outputs
-from .render.theme import Templates, Theme, hashed_name, static_files
+from .render.theme import Templates, Theme, hashed_name
 from .write import NewSite, check_output_folder
 
 
@@ -144,7 +144,10 @@ def _site(at: model.Situation, theme: Theme, converted: Converted,
           histories: Callable[[model.Situation], Histories]) -> Site:
     """What the site's outputs are made of: the theme's templates for the project's settings,
     the views, the histories and the static files."""
-    static = static_files(theme, at.project.site)
+    logo = at.project.site.logo
+    static = theme.static_files()
+    if logo:  # the owner's image (parse checked it) is published as a static file
+        static[logo] = (theme.project_root / logo).read_bytes()
     assets = {name: hashed_name(name, data) for name, data in static.items()}
     t = Templates(theme, replace(at.project, incidents=()), assets, converted)
     return Site(at, t, views.incident_views(at, converted), histories(at), static)

@@ -47,8 +47,8 @@ NOT_TEXT = re.compile(
               for plane in range(1, 17)) + "]")
 
 
-# NOT_TEXT reaches into every plane of Unicode, which makes its search slow (70 µs for a
-# message); in an ASCII text, most of them, only these of its characters can be.
+# NOT_TEXT reaches into every plane of Unicode, which makes its search slow for a long
+# message; in an ASCII text, most of them, only these of its characters can be.
 _ASCII_NOT_TEXT = re.compile("[" + "".join(re.escape(chr(c)) for c in range(128)
                                            if NOT_TEXT.match(chr(c))) + "]")
 

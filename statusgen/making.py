@@ -14,7 +14,7 @@ from .incremental.keys import Keys
 from .incremental.output import Made
 from .incremental.stores import Markdown, markdown_shard
 from .markdown import Converted
-from .pool import Background, Forked
+from .pool import Background, Forked, pays
 from .render import Output
 from .render.site import Site, machine_outputs, page_outputs
 from .write import NewSite, file_digest
@@ -75,7 +75,11 @@ def make(site: Site, keys: Keys, markdown: Markdown, new: NewSite, begin: Callab
     Markdown texts were converted."""
     t = site.templates
     converted = t.markdown
-    with Background(lambda: _make_changed(machine_outputs(site), keys, converted)) as machine:
+    # Apart, unless every incident page is to be made and worker processes will: then the
+    # cores are theirs, and this process makes the feeds and the API after its pages.
+    apart = bool(keys.previous) or not pays(len(site.by_id), workers)
+    with Background(lambda: _make_changed(machine_outputs(site), keys, converted),
+                    apart) as machine:
         with clock.stage("keys"):
             incident_pages, other = page_outputs(site)
             todo = keys.changed(incident_pages)

@@ -50,6 +50,11 @@ def available_workers() -> int:
         return os.cpu_count() or 1
 
 
+def pays(items: int, workers: int) -> bool:
+    """Whether `items` are enough for `workers` processes to be worth starting."""
+    return workers > 1 and items >= MIN_ITEMS
+
+
 class Forked(Generic[Item, Result]):
     """Runs `job` over each of `chunks` in `workers` forked processes, which start at once:
     the caller can do other work meanwhile, then iterate to collect the results in order.
@@ -60,8 +65,7 @@ class Forked(Generic[Item, Result]):
                  chunks: Sequence[Sequence[Item]], workers: int) -> None:
         self.job = job
         self.chunks = chunks
-        self.workers = workers if (
-            workers > 1 and sum(map(len, chunks)) >= MIN_ITEMS and _may_fork()) else 1
+        self.workers = workers if pays(sum(map(len, chunks)), workers) and _may_fork() else 1
         self._pool: Any = None
         self._results: Iterator[list[Result]] | None = None
         if self.workers > 1:
@@ -109,14 +113,15 @@ class Background(Generic[Result]):
     """Runs `job()` in one forked process while the caller goes on; `result()` waits for
     what it returned. Where a fork is not safe (other threads, not Linux) or the process fails
     in any way, `result()` runs `job` here instead, so an error is raised as the job raises
-    it. `forked` says whether the job ran apart: what it changed there stays there."""
+    it. `forked` says whether the job ran apart: what it changed there stays there. With
+    `apart` False it always runs here, at `result()` (the cores have other work)."""
 
-    def __init__(self, job: Callable[[], Result]) -> None:
+    def __init__(self, job: Callable[[], Result], apart: bool = True) -> None:
         self.job = job
         self.forked = False
         self._pid = 0
         self._read = -1
-        if _may_fork():
+        if apart and _may_fork():
             try:
                 self._read, write = os.pipe()
                 self._pid = os.fork()

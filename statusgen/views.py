@@ -217,7 +217,15 @@ def _summary(text: str, limit: int = 200) -> str:
 def update_views(incident: Incident, names: Mapping[str, str], converted: Converted
                  ) -> list[UpdateView]:
     """An incident's updates as pages show them, oldest first; `names`: the components'."""
-    return [UpdateView(
+    return [update_view(incident, n, names, converted)
+            for n in range(1, len(incident.updates) + 1)]
+
+
+def update_view(incident: Incident, number: int, names: Mapping[str, str],
+                converted: Converted) -> UpdateView:
+    """Update `number` (from 1) of an incident as pages show it."""
+    update = incident.updates[number - 1]
+    return UpdateView(
         number=number,
         anchor=f"update-{number}",
         at=update.at,
@@ -227,7 +235,7 @@ def update_views(incident: Incident, names: Mapping[str, str], converted: Conver
         changes=[(names[cid], state) for cid, state in update.components],
         next_update=update.next_update,
         converted=converted,
-    ) for number, update in enumerate(incident.updates, start=1)]
+    )
 
 
 class ComponentViews:

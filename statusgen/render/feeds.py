@@ -27,7 +27,7 @@ from .. import model
 from ..markdown import Converted
 from ..model import Situation
 from ..project import Incident, Project, State
-from ..views import IncidentView, UpdateView, update_views
+from ..views import IncidentView, UpdateView, update_view
 from . import Output
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -160,7 +160,7 @@ def _make_item(incident: Incident, number: int, settings: Project,
     page = f"{settings.site.base_url}incidents/{incident.id}/"
     names = {c.id: c.name for c in settings.components}
     if number:
-        update = update_views(incident, names, converted)[number - 1]
+        update = update_view(incident, number, names, converted)
         states = _states_in_words(incident, update, settings)
         return _item(incident, update.number, update.anchor, f"{page}#{update.anchor}",
                      f"[{update.label}] {incident.title}",
@@ -189,9 +189,11 @@ def feed_outputs(at: Situation, by_id: Mapping[str, IncidentView], settings: Pro
         for shown in by_id[incident.id].affected:  # model.affected_components, worked out
             touching[shown.id].append(incident)
 
+    made: dict[tuple[str, int], FeedItem] = {}  # the feeds share many items
+
     def feed(channel: _Channel, chosen: list[ItemKey], formats: Sequence[str]) -> Output:
         return Output(f"{channel.path}.{formats[0]}",
-                      partial(_feed_files, settings, converted, formats), {
+                      partial(_feed_files, settings, converted, made, formats), {
                           "channel": channel, "updated": chosen[0][0] if chosen else at.now,
                           "items": [(incidents[iid], number) for _, iid, number in chosen]})
 
@@ -207,11 +209,16 @@ def feed_outputs(at: Situation, by_id: Mapping[str, IncidentView], settings: Pro
     return outputs
 
 
-def _feed_files(settings: Project, converted: Converted, formats: Sequence[str],
-                channel: _Channel, updated: datetime, items: list[tuple[Incident, int]]
-                ) -> dict[str, bytes]:
-    made = [_make_item(incident, number, settings, converted) for incident, number in items]
-    return {f"{channel.path}.{form}": _FORMATS[form](channel, made, updated, settings)
+def _feed_files(settings: Project, converted: Converted, made: dict[tuple[str, int], FeedItem],
+                formats: Sequence[str], channel: _Channel, updated: datetime,
+                items: list[tuple[Incident, int]]) -> dict[str, bytes]:
+    """A feed's files; `made`: the items made for the other feeds of the same incidents as
+    published (one build's)."""
+    for incident, number in items:
+        if (incident.id, number) not in made:
+            made[incident.id, number] = _make_item(incident, number, settings, converted)
+    listed = [made[incident.id, number] for incident, number in items]
+    return {f"{channel.path}.{form}": _FORMATS[form](channel, listed, updated, settings)
             for form in formats}
 
 

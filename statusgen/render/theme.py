@@ -27,7 +27,7 @@ from markupsafe import Markup, escape
 
 from ..markdown import Converted
 from ..model import SENTENCES
-from ..project import Impact, Project, Site
+from ..project import Impact, Project
 
 BUILTIN_THEME = Path(__file__).parent.parent / "themes" / "default"
 
@@ -88,15 +88,6 @@ def hashed_name(name: str, data: bytes) -> str:
     digest = hashlib.sha256(data).hexdigest()[:10]
     return f"static/{stem}.{digest}.{suffix}" if dot else f"static/{name}.{digest}"
 
-
-
-def static_files(theme: Theme, site: Site) -> dict[str, bytes]:
-    """The theme's static files by name, and the site's logo (an image of the project, which
-    parse checked) published as one of them."""
-    files = theme.static_files()
-    if site.logo:
-        files[site.logo] = (theme.project_root / site.logo).read_bytes()
-    return files
 
 
 class Templates:
