@@ -135,9 +135,14 @@ class Build:
 def render_site(project: Project, now: datetime, theme: Theme) -> dict[str, bytes]:
     """Every file of the site at `now`, each output made here and now: the plain build, which
     reads nothing but the theme and keeps nothing."""
+    outputs = site_outputs(plain_site(project, now, theme))
+    return {path: data for output in outputs for path, data in output.files().items()}
+
+
+def plain_site(project: Project, now: datetime, theme: Theme) -> Site:
+    """What the outputs of the site at `now` are made of, all worked out here and now."""
     at = model.situation(project, now)
-    site = _site(at, theme, Converted(), lambda at: history.histories(at.project, at.now))
-    return {path: data for output in site_outputs(site) for path, data in output.files().items()}
+    return _site(at, theme, Converted(), lambda at: history.histories(at.project, at.now))
 
 
 def _site(at: model.Situation, theme: Theme, converted: Converted,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -15,8 +14,8 @@ import html5lib
 import pytest
 from conftest import GOLDEN_NOW, GOLDEN_PROJECT
 
-from statusgen import history, model, views
-from statusgen.build import read_project, render_site
+from statusgen import model
+from statusgen.build import plain_site, read_project, render_site
 from statusgen.incremental.keys import Keys
 from statusgen.markdown import markdown_html
 from statusgen.parse import parse_time
@@ -24,7 +23,7 @@ from statusgen.project import Component, Incident, Project, Site, State, Update
 from statusgen.render import Output
 from statusgen.render.site import Site as SiteInputs
 from statusgen.render.site import machine_outputs, page_outputs
-from statusgen.render.theme import Templates, Theme, hashed_name, static_files
+from statusgen.render.theme import Theme
 
 LONDON = ZoneInfo("Europe/London")
 APP_DOWN = "2025-04-19-app-down"  # golden: two updates published at GOLDEN_NOW, not resolved
@@ -43,14 +42,8 @@ def theme() -> Theme:
 
 
 def site_of(project: Project, now: datetime) -> SiteInputs:
-    """What the outputs of a plain build are made of, put together from the public stages."""
-    situation = model.situation(project, now)
-    chosen = theme()
-    static = static_files(chosen, project.site)
-    assets = {name: hashed_name(name, data) for name, data in static.items()}
-    templates = Templates(chosen, replace(situation.project, incidents=()), assets)
-    return SiteInputs(situation, templates, views.incident_views(situation),
-                      history.histories(situation.project, now), static)
+    """What the outputs of a plain build are made of."""
+    return plain_site(project, now, theme())
 
 
 def outputs_of(project: Project, now: datetime) -> list[Output]:
