@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from jinja2 import TemplateError, TemplateSyntaxError
 
 from .author import AuthorError, NewRequest, UpdateRequest, append_update, new_incident
 from .build import Build, read_project, resolve_now
-from .errors import ProjectError
+from .errors import Problem, ProjectError
 from .project import Project
 from .report import status_lines, summary_json
 from .write import OutputError
@@ -72,19 +73,40 @@ def main() -> None:
 
 @main.command("check")
 @project_option
-def check_cmd(project_dir: Path) -> None:
+@click.option("--format", "output_format", type=click.Choice(["text", "github", "json"]),
+              default="text", show_default=True,
+              help="text: path:line:column: message per problem (on standard error); github: "
+                   "GitHub Actions annotations on the lines they name; json: a list of "
+                   "{path, line, column, severity, message}.")
+def check_cmd(project_dir: Path, output_format: str) -> None:
     """Validate statusgen.yaml and incidents/; exit 1 with path:line:column per problem.
 
     \b
-    Example:
+    Examples:
       statusgen check --project my-status
+      statusgen check --format github     # in a GitHub Actions workflow
     """
     try:
         project = read_project(project_dir)
     except ProjectError as err:
-        _fail(err)
-    click.echo(f"OK: {len(project.components)} components, {len(project.incidents)} incidents "
-               "and maintenance windows.")
+        if output_format == "text":
+            _fail(err)
+        _report(err.problems, output_format)
+        sys.exit(1)
+    if output_format == "text":
+        click.echo(f"OK: {len(project.components)} components, {len(project.incidents)} "
+                   "incidents and maintenance windows.")
+    else:
+        _report([], output_format)
+
+
+def _report(problems: list[Problem], output_format: str) -> None:
+    """Problems for a program to read, on standard output."""
+    if output_format == "json":
+        click.echo(json.dumps([p.as_json() for p in problems], ensure_ascii=False, indent=2))
+    else:
+        for problem in problems:
+            click.echo(problem.github())
 
 
 @main.command("build")

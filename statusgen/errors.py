@@ -25,9 +25,30 @@ class Problem:
     line: int
     column: int
     message: str
+    severity: str = "error"  # or "warning"
 
     def __str__(self) -> str:
         return f"{_visible(self.path)}:{self.line}:{self.column}: {_visible(self.message)}"
+
+    def github(self) -> str:
+        """The problem as a GitHub Actions workflow command, which shows it on its line of the
+        pull request's changes: `::error file=PATH,line=L,col=C::MESSAGE`."""
+        return (f"::{self.severity} file={_property(self.path)},line={self.line},"
+                f"col={self.column}::{_data(_visible(self.message))}")
+
+    def as_json(self) -> dict[str, object]:
+        return {"path": self.path, "line": self.line, "column": self.column,
+                "severity": self.severity, "message": self.message}
+
+
+def _data(text: str) -> str:
+    """Text as a workflow command's message carries it (GitHub's escapes)."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _property(text: str) -> str:
+    """Text as a workflow command's property carries it."""
+    return _data(_visible(text)).replace(":", "%3A").replace(",", "%2C")
 
 
 class ProjectError(Exception):

@@ -7,6 +7,7 @@ project folder given to --project, which is how the paths are shown.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,7 @@ from click.testing import CliRunner, Result
 from conftest import REPO, WriteProject, snapshot
 
 from statusgen.cli import main
+from statusgen.errors import Problem
 
 NOW = "2025-05-14T12:00+01:00"
 
@@ -419,3 +421,42 @@ def test_text_that_yaml_reads_as_a_number_keeps_its_form(write_project: WritePro
     assert result.exit_code == 0, result.output
     page = (root / "site" / "incidents" / "2025-04-19-orders-delayed" / "index.html").read_text()
     assert "<title>1:30 · Test Status</title>" in page
+
+
+def test_check_formats_its_problems_for_github_and_for_programs(
+        write_project: WriteProject, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--format github: one annotation per problem, on standard output, with GitHub's escapes
+    (a comma or colon in the path, a percent sign or a line break in the message); --format
+    json: every problem with its place and severity. Both exit 1 as text does."""
+    root = write_project({**GOOD, "incidents/a,b.yaml": INCIDENT,
+                          INC: edit(INCIDENT, "status: resolved", "status: '100% fixed'")})
+    monkeypatch.chdir(root)  # paths in the repository, as a workflow gives them
+    github = run("check", "--format", "github")
+    assert github.exit_code == 1 and github.stderr == ""
+    assert github.stdout.splitlines() == [
+        "::error file=incidents/2025-04-19-orders-delayed.yaml,line=10,col=13::unknown status "
+        "'100%25 fixed': use one of investigating, identified, monitoring, resolved",
+        "::error file=incidents/a%2Cb.yaml,line=1,col=1::the file name gives the id 'a,b', "
+        "which is not valid: use lowercase letters, digits and '-' "
+        "(e.g. 2025-04-19-click-and-collect)"]
+    found = run("check", "--format", "json")
+    assert found.exit_code == 1
+    assert [(p["path"], p["line"], p["column"], p["severity"]) for p in json.loads(found.stdout)] \
+        == [(INC, 10, 13, "error"), ("incidents/a,b.yaml", 1, 1, "error")]
+
+
+def test_a_clean_project_gives_no_annotation_and_an_empty_list(
+        write_project: WriteProject) -> None:
+    root = write_project(GOOD)
+    github = run("check", "--project", str(root), "--format", "github")
+    assert (github.exit_code, github.stdout) == (0, "")
+    found = run("check", "--project", str(root), "--format", "json")
+    assert (found.exit_code, json.loads(found.stdout)) == (0, [])
+    assert run("check", "--project", str(root), "--format", "xml").exit_code == 2
+
+
+def test_a_line_break_in_a_problem_cannot_start_another_annotation() -> None:
+    """GitHub reads a command only at the start of a line: a problem is always one line."""
+    problem = Problem("incidents/x.yaml", 3, 1, "bad value 'a\r\n::error::forged': quote it")
+    assert problem.github() == ("::error file=incidents/x.yaml,line=3,col=1::bad value "
+                                "'a\\r\\n::error::forged': quote it")
