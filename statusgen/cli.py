@@ -361,17 +361,27 @@ def serve_cmd(project_dir: Path, port: int, now_text: str | None) -> None:
                 type=click.Path(file_okay=False, path_type=Path))
 @click.option("--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="The same as DIR.")
-def init_cmd(directory: Path | None, project_dir: Path | None) -> None:
+@click.option("--host", type=click.Choice(["github", "gitlab", "netlify", "cloudflare"]),
+              default="github", show_default=True,
+              help="Where the page is published: the CI or build file init writes.")
+@click.option("--install", "install", metavar="SPEC", default=None,
+              help="What the build installs, as pip takes it: statusgen==X.Y.Z (default: this "
+                   "version), a git+https://...@TAG address or a wheel's address.")
+def init_cmd(directory: Path | None, project_dir: Path | None, host: str,
+             install: str | None) -> None:
     """Start a status project in DIR (default: the current folder; made if missing).
 
-    Writes statusgen.yaml, an example incident, README.md, a .gitignore for site/ and a GitHub
-    Actions workflow that publishes the page to GitHub Pages. It never overwrites: if any of
-    these files exists, it writes nothing and exits 1.
+    Writes statusgen.yaml, an example incident, README.md, a .gitignore for site/ and what
+    the host needs to check, build and publish the page: for GitHub Pages a GitHub Actions
+    workflow, for GitLab Pages .gitlab-ci.yml, for Netlify netlify.toml and requirements.txt,
+    for Cloudflare Pages requirements.txt. It never overwrites: if any of these files exists,
+    it writes nothing and exits 1.
 
     \b
-    Example:
+    Examples:
       statusgen init my-status
-      cd my-status && statusgen build
+      statusgen init my-status --host gitlab
+      statusgen init my-status --install "git+https://github.com/statusgen/statusgen@v0.1.0"
     """
     from .scaffold import ScaffoldError, scaffold_files, write_scaffold
 
@@ -379,7 +389,11 @@ def init_cmd(directory: Path | None, project_dir: Path | None) -> None:
         raise click.UsageError("give the folder once: as DIR or as --project")
     target = directory or project_dir or Path(".")
     try:
-        written = write_scaffold(target, scaffold_files())
+        files = scaffold_files(install, host)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--install") from None
+    try:
+        written = write_scaffold(target, files)
     except ScaffoldError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(1)

@@ -8,34 +8,62 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 SCAFFOLD = Path(__file__).parent / "scaffold"
+HOSTS = ("github", "gitlab", "netlify", "cloudflare")
 # Stored without their dot: setuptools' package-data globs skip dotfiles, and a .gitignore in
 # the package would apply to this repository.
-_DOTTED = {"gitignore": ".gitignore", "github": ".github"}
-_VERSION_MARK = "@STATUSGEN_VERSION@"
+_DOTTED = {"gitignore": ".gitignore", "github": ".github", "gitlab-ci.yml": ".gitlab-ci.yml"}
+# What a host's files are, in the project's README.
+_HOST_FILES = {
+    "github": ".github/workflows/status.yml   checks every push; builds and publishes the page",
+    "gitlab": ".gitlab-ci.yml                 checks every pipeline; builds and publishes the page",
+    "netlify": "netlify.toml, requirements.txt  how Netlify builds and publishes the page",
+    "cloudflare": "requirements.txt               what Cloudflare Pages installs to build the page",
+}
+# A pip requirement that a shell line and a YAML text carry as they are: no quotes, spaces,
+# `$`, backslashes or backquotes (a version, a git+https://...@TAG address, a wheel's address
+# or path).
+INSTALL = re.compile(r"[A-Za-z0-9._~:/@+=<>!,\[\]%#&?-]+")
 
 
-def _installed_version() -> str:
+def default_install() -> str:
+    """statusgen at the version that runs: what init pins by default."""
     try:
-        return version("statusgen")
+        return f"statusgen=={version('statusgen')}"
     except PackageNotFoundError:  # pragma: no cover - running from a bare checkout
-        return "0.1.0"
+        return "statusgen"
 
 
-def scaffold_files(statusgen_version: str | None = None) -> dict[str, str]:
-    """The new project's files as {relative POSIX path: text}, sorted by path. The workflow
-    installs `statusgen_version` (default: the running one), so a release never changes a
-    page unannounced."""
-    pinned = statusgen_version or _installed_version()
+def scaffold_files(install: str | None = None, host: str = "github") -> dict[str, str]:
+    """The new project's files as {relative POSIX path: text}, sorted by path: the common ones
+    and `host`'s, whose install step installs `install` (a pip requirement; default: the
+    running statusgen, pinned, so a release never changes a page unannounced). Raises
+    ValueError for an unknown host or a requirement it cannot write."""
+    if host not in HOSTS:
+        raise ValueError(f"unknown host {host!r}: use one of {', '.join(HOSTS)}")
+    if install is not None and not INSTALL.fullmatch(install):
+        raise ValueError(f"{install!r} cannot be written into the install step: give a "
+                         "version (statusgen==1.2.3), a git+https:// address or a wheel's "
+                         "address, without spaces or quotes")
+    own = SCAFFOLD / "hosts" / host
+    marks = {"@STATUSGEN_INSTALL@": install or default_install(),
+             "@HOST_FILES@": _HOST_FILES[host],
+             "@PUBLISH@": (own / "publish.md").read_text(encoding="utf-8").strip()}
+    common = [(SCAFFOLD, p) for p in SCAFFOLD.rglob("*")
+              if p.relative_to(SCAFFOLD).parts[0] != "hosts"]
     files = {}
-    for path in sorted(SCAFFOLD.rglob("*")):
+    for base, path in [*common, *((own, p) for p in own.rglob("*") if p.name != "publish.md")]:
         if path.is_file():
-            first, _, rest = path.relative_to(SCAFFOLD).as_posix().partition("/")
+            first, _, rest = path.relative_to(base).as_posix().partition("/")
             name = "/".join(filter(None, (_DOTTED.get(first, first), rest)))
-            files[name] = path.read_text(encoding="utf-8").replace(_VERSION_MARK, pinned)
+            text = path.read_text(encoding="utf-8")
+            for mark, value in marks.items():
+                text = text.replace(mark, value)
+            files[name] = text
     return dict(sorted(files.items()))
 
 
