@@ -40,6 +40,23 @@ YEARS = (1970, 2999)
 BUILTIN_THEMES = frozenset({"default"})
 
 
+# Every key a status project may hold, by where it stands (docs/project.md documents each).
+KEYS: dict[str, tuple[str, ...]] = {
+    "statusgen.yaml": ("site", "groups", "components"),
+    "site": ("title", "base_url", "timezone", "theme", "history_days", "description",
+             "feed_items", "logo"),
+    "groups": ("id", "name"),
+    "components": ("id", "name", "group", "description"),
+    "incident": ("title", "kind", "impact", "pinned", "updates", "postmortem"),
+    "updates": ("at", "status", "components", "message", "next_update", "customer_impact"),
+    "customer_impact": ("still_works", "not_working", "workaround"),
+    "maintenance": ("title", "kind", "pinned", "scheduled", "components", "updates",
+                    "postmortem"),
+    "scheduled": ("start", "end"),
+    "maintenance updates": ("at", "status", "message"),
+}
+
+
 def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
     """' (did you mean 'x'?)' for the closest choice, or ''."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
@@ -224,7 +241,7 @@ def _parse_config(source: Source, themes: frozenset[str],
     if doc is None:
         return None
     before = len(problems)
-    check.keys(doc, ("site", "groups", "components"), ("site", "components"), "statusgen.yaml")
+    check.keys(doc, KEYS["statusgen.yaml"], ("site", "components"), "statusgen.yaml")
     site = None
     if "site" in doc:
         site = _parse_site(doc, check, themes)
@@ -234,7 +251,7 @@ def _parse_config(source: Source, themes: frozenset[str],
             entry = check.mapping(item, mark, "a group")
             if entry is None:
                 continue
-            check.keys(entry, ("id", "name"), ("id", "name"), "a group")
+            check.keys(entry, KEYS["groups"], ("id", "name"), "a group")
             gid = check.ident(entry["id"], entry.value_marks["id"], "group id") \
                 if "id" in entry else None
             if gid is not None:
@@ -250,8 +267,7 @@ def _parse_config(source: Source, themes: frozenset[str],
             entry = check.mapping(item, mark, "a component")
             if entry is None:
                 continue
-            check.keys(entry, ("id", "name", "group", "description"), ("id", "name"),
-                       "a component")
+            check.keys(entry, KEYS["components"], ("id", "name"), "a component")
             cid = check.ident(entry["id"], entry.value_marks["id"], "component id") \
                 if "id" in entry else None
             group = entry.get("group")
@@ -301,8 +317,7 @@ def _parse_site(doc: Mapping, check: _Checker, themes: frozenset[str]) -> Site |
     site = check.mapping(doc["site"], doc.value_marks["site"], "'site'")
     if site is None:
         return None
-    check.keys(site, ("title", "base_url", "timezone", "theme", "history_days", "description",
-                      "feed_items", "logo"), ("title", "base_url"), "'site'")
+    check.keys(site, KEYS["site"], ("title", "base_url"), "'site'")
     base_url = check.text(site, "base_url")
     if "base_url" in site and not _good_base_url(base_url):
         check.problem(site.value_marks["base_url"], f"base_url '{base_url}' must be an absolute "
@@ -380,11 +395,6 @@ def _logo(site: Mapping, check: _Checker) -> str:
     return ""
 
 
-_INCIDENT_KEYS = ("title", "kind", "impact", "pinned", "updates", "postmortem")
-_MAINTENANCE_KEYS = ("title", "kind", "pinned", "scheduled", "components", "updates",
-                     "postmortem")
-_UPDATE_KEYS = ("at", "status", "components", "message", "next_update", "customer_impact")
-_MAINTENANCE_UPDATE_KEYS = ("at", "status", "message")
 
 
 def _parse_incident(source: Source, config: _Config, check: _Checker) -> Incident | None:
@@ -401,9 +411,10 @@ def _parse_incident(source: Source, config: _Config, check: _Checker) -> Inciden
     maintenance = kind == "maintenance"
     component_ids = [c.id for c in config.components] if config.components_known else None
     if maintenance:
-        check.keys(doc, _MAINTENANCE_KEYS, ("title", "scheduled", "components"), "a maintenance")
+        check.keys(doc, KEYS["maintenance"], ("title", "scheduled", "components"),
+                   "a maintenance")
     else:
-        check.keys(doc, _INCIDENT_KEYS, ("title", "updates"), "an incident")
+        check.keys(doc, KEYS["incident"], ("title", "updates"), "an incident")
     impact = None
     if "impact" in doc and not maintenance:
         word = check.word(doc, "impact", tuple(i.word for i in IMPACTS), "impact")
@@ -413,7 +424,7 @@ def _parse_incident(source: Source, config: _Config, check: _Checker) -> Inciden
     if maintenance and "scheduled" in doc:
         window = check.mapping(doc["scheduled"], doc.value_marks["scheduled"], "'scheduled'")
         if window is not None:
-            check.keys(window, ("start", "end"), ("start", "end"), "'scheduled'")
+            check.keys(window, KEYS["scheduled"], ("start", "end"), "'scheduled'")
             start = check.time(window, "start", site.timezone) if "start" in window else None
             end = check.time(window, "end", site.timezone) if "end" in window else None
             if start and end and end <= start:
@@ -454,7 +465,7 @@ def _parse_updates(doc: Mapping, check: _Checker, site: Site, component_ids: lis
                    maintenance: bool) -> list[Update]:
     updates: list[Update] = []
     statuses = MAINTENANCE_STATUSES if maintenance else INCIDENT_STATUSES
-    allowed = _MAINTENANCE_UPDATE_KEYS if maintenance else _UPDATE_KEYS
+    allowed = KEYS["maintenance updates"] if maintenance else KEYS["updates"]
     items = _items(check, doc, "updates") if "updates" in doc else []
     if "updates" in doc and not items and isinstance(doc["updates"], Sequence):
         check.problem(doc.value_marks["updates"], "'updates' is empty: give at least one")
@@ -504,7 +515,7 @@ def _parse_customer_impact(entry: Mapping, check: _Checker) -> CustomerImpact | 
                       "'customer_impact'")
     if m is None:
         return None
-    check.keys(m, ("still_works", "not_working", "workaround"), (), "'customer_impact'")
+    check.keys(m, KEYS["customer_impact"], (), "'customer_impact'")
     lists: dict[str, tuple[str, ...]] = {}
     for key in ("still_works", "not_working"):
         value = m.get(key)

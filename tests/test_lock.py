@@ -1,6 +1,6 @@
 """The lock files agree with pyproject.toml: each pins a version its ranges allow, and
 `requirements/lowest.txt` pins each dependency at its lower bound, so the tests run there prove
-the bounds (see the README, "Dependencies and the lock files")."""
+the bounds (see docs/development.md, "Dependencies and the lock files")."""
 
 from __future__ import annotations
 
