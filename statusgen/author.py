@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -39,6 +39,7 @@ from .project import (
     INCIDENT_STATUSES,
     MAINTENANCE_STATUSES,
     SETTABLE_STATES,
+    CustomerImpact,
     Incident,
     Project,
 )
@@ -51,6 +52,21 @@ class AuthorError(Exception):
 
 
 @dataclass(frozen=True)
+class ImpactRequest:
+    """What an update says of the customer impact: the parts given replace those in force,
+    the others are carried over (`clear`: there is none any more)."""
+
+    works: tuple[str, ...] | None = None  # still works
+    broken: tuple[str, ...] | None = None  # not working
+    workaround: str | None = None
+    clear: bool = False
+
+    def given(self) -> bool:
+        return self.clear or any(part is not None
+                                 for part in (self.works, self.broken, self.workaround))
+
+
+@dataclass(frozen=True)
 class UpdateRequest:
     """What an operator asks to post: everything optional but what the kind requires."""
 
@@ -59,6 +75,8 @@ class UpdateRequest:
     message: str = ""
     next_update: str | None = None  # as typed: read in the site's time zone
     at: str | None = None  # as typed; None: now
+    impact: str | None = None  # the incident's impact from this update on
+    customer: ImpactRequest = ImpactRequest()
 
 
 # -- text that YAML reads back exactly ---------------------------------------------------------
@@ -93,18 +111,52 @@ def _time_text(moment: datetime, tz: ZoneInfo) -> str:
     return f"{naive}{local.isoformat()[-6:]}"  # e.g. +01:00
 
 
-def _update_text(fields: list[tuple[str, str | list[tuple[str, str]]]], dash: str,
-                 inner: str) -> str:
-    """One list item: `dash` is the indent of '-', `inner` that of its keys."""
+Field = tuple[str, str | list[str]]  # a key, and its value inline or its lines below it
+
+
+def _update_text(fields: list[Field], dash: str, inner: str) -> str:
+    """One list item: `dash` is the indent of '-', `inner` that of its keys; a value given as
+    lines goes below its key, each indented two more."""
     lines = []
     for number, (key, value) in enumerate(fields):
         lead = f"{dash}- " if number == 0 else inner
         if isinstance(value, list):
             lines.append(f"{lead}{key}:")
-            lines += [f"{inner}  {cid}: {state}" for cid, state in value]
+            lines += [f"{inner}  {line}" for line in value]
         else:
             lines.append(f"{lead}{key}: {value}")
     return "\n".join(lines) + "\n"
+
+
+def _impact_lines(impact: CustomerImpact, indent: str) -> list[str]:
+    """A customer impact written out whole, as the lines below its key."""
+    lines: list[str] = []
+    for key, items in (("still_works", impact.still_works), ("not_working", impact.not_working)):
+        if items:
+            lines.append(f"{key}:")
+            lines += [f"  - {_scalar(item, indent + '    ')}" for item in items]
+    if impact.workaround:
+        lines.append(f"workaround: {_scalar(impact.workaround, indent + '  ')}")
+    return lines
+
+
+def customer_impact_after(in_force: CustomerImpact | None, request: ImpactRequest
+                          ) -> CustomerImpact | None:
+    """The customer impact an update states: the one in force with the parts given replaced;
+    None where the update says nothing of it."""
+    if not request.given():
+        return None
+    if request.clear:
+        return CustomerImpact((), (), "")
+    base = in_force or CustomerImpact((), (), "")
+    return CustomerImpact(
+        _texts(request.works) if request.works is not None else base.still_works,
+        _texts(request.broken) if request.broken is not None else base.not_working,
+        request.workaround.strip() if request.workaround is not None else base.workaround)
+
+
+def _texts(items: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(item.strip() for item in items if item.strip())
 
 
 # -- checking a request against the project ------------------------------------------------------
@@ -119,10 +171,20 @@ def _check_request(project: Project, request: UpdateRequest, maintenance: bool) 
     states = [s.word for s in SETTABLE_STATES]
     if maintenance and request.components:
         raise AuthorError("a maintenance update cannot set component states: its window does")
+    if maintenance and (request.impact or request.customer.given()):
+        raise AuthorError("a maintenance update has no impact and no customer impact: say "
+                          "what it changes in the message")
+    if request.impact is not None and request.impact not in [i.word for i in IMPACTS]:
+        raise AuthorError(f"unknown impact '{request.impact}'" + (
+            did_you_mean(request.impact, [i.word for i in IMPACTS])
+            or ": use one of " + ", ".join(i.word for i in IMPACTS)))
     for cid, state in request.components:
         if cid not in ids:
             raise AuthorError(f"unknown component '{cid}'" + (did_you_mean(cid, ids) or
                                                               f": components are {', '.join(ids)}"))
+        if not state:
+            raise AuthorError(f"--component {cid} needs the state to give it: "
+                              f"--component {cid}=STATE, with STATE one of {', '.join(states)}")
         if state not in states:
             raise AuthorError(f"unknown component state '{state}' for {cid}"
                               + (did_you_mean(state, states)
@@ -138,19 +200,25 @@ def _when(text: str | None, project: Project, now: datetime, what: str) -> datet
         raise AuthorError(f"{what}: {err}") from None
 
 
-def _update_fields(project: Project, request: UpdateRequest, now: datetime,
-                   indent: str) -> list[tuple[str, str | list[tuple[str, str]]]]:
+def _update_fields(project: Project, request: UpdateRequest, now: datetime, indent: str,
+                   in_force: CustomerImpact | None = None) -> list[Field]:
+    """The keys of an update; `in_force`: the customer impact it carries parts over from."""
     tz = project.site.timezone
-    fields: list[tuple[str, str | list[tuple[str, str]]]] = [
-        ("at", _time_text(_when(request.at, project, now, "--at"), tz))]
+    fields: list[Field] = [("at", _time_text(_when(request.at, project, now, "--at"), tz))]
     if request.status:
         fields.append(("status", request.status))
+    if request.impact:
+        fields.append(("impact", request.impact))
     if request.components:
-        fields.append(("components", list(request.components)))
+        fields.append(("components", [f"{cid}: {state}" for cid, state in request.components]))
     fields.append(("message", _scalar(request.message.strip(), indent)))
     if request.next_update:
         fields.append(("next_update", _time_text(
             _when(request.next_update, project, now, "--next-update"), tz)))
+    stated = customer_impact_after(in_force, request.customer)
+    if stated is not None:
+        lines = _impact_lines(stated, indent + "  ")
+        fields.append(("customer_impact", lines) if lines else ("customer_impact", "{}"))
     return fields
 
 
@@ -256,10 +324,12 @@ def new_incident(root: Path, project: Project, request: NewRequest, now: datetim
             raise AuthorError("a maintenance needs the components it affects (--component ID)")
         _check_request(project, UpdateRequest(components=tuple(
             (cid, "major_outage") for cid in affected)), maintenance=False)  # the ids only
+        if first.customer.given():
+            raise AuthorError("a maintenance has no customer impact: say what it changes in "
+                              "the message")
         first = UpdateRequest(first.status or "scheduled", (), first.message, None, first.at)
     elif first.status is None:
-        first = UpdateRequest("investigating", first.components, first.message,
-                              first.next_update, first.at)
+        first = replace(first, status="investigating")
     if request.impact is not None and request.impact not in [i.word for i in IMPACTS]:
         raise AuthorError(f"unknown impact '{request.impact}': use one of "
                           + ", ".join(i.word for i in IMPACTS))
@@ -295,18 +365,49 @@ def new_incident(root: Path, project: Project, request: NewRequest, now: datetim
     return path
 
 
-def incident_path(root: Path, incident_id: str) -> Path:
-    """The file of an incident, or an AuthorError naming the closest id."""
+LATEST = "latest"
+
+
+def incident_path(root: Path, name: str) -> Path:
+    """The file of the incident `name` names: its id, a prefix of one id alone (an exact id
+    always wins), or `latest` (the unresolved incident updated most recently). Else an
+    AuthorError that lists the candidates."""
     folder = root / "incidents"
     found = {p.stem: p for p in sorted(folder.iterdir()) if p.suffix in INCIDENT_SUFFIXES} \
         if folder.is_dir() else {}
-    if incident_id not in found:
-        raise AuthorError(f"no incident '{incident_id}' in {folder}"
-                          + did_you_mean(incident_id, list(found)))
-    why = outside_link(found[incident_id], root.resolve())
+    stem = _latest(root, found) if name == LATEST else name
+    if stem not in found:
+        matching = [s for s in found if s.startswith(name)]
+        if len(matching) > 1:
+            raise AuthorError(f"'{name}' begins {len(matching)} incident ids: "
+                              f"{', '.join(matching[:10])}{', …' if len(matching) > 10 else ''}"
+                              "; give more of the id")
+        if not matching:
+            raise AuthorError(f"no incident '{name}' in {folder}" + did_you_mean(name, list(found))
+                              + ("" if found else ": statusgen new starts one"))
+        stem = matching[0]
+    why = outside_link(found[stem], root.resolve())
     if why is not None:
-        raise AuthorError(f"{found[incident_id]} {why}")
-    return found[incident_id]
+        raise AuthorError(f"{found[stem]} {why}")
+    return found[stem]
+
+
+def _latest(root: Path, files: dict[str, Path]) -> str:
+    """The id of the unresolved incident (not a maintenance) whose last update is the newest;
+    files that do not parse are passed over, as a broken file must not stop an update."""
+    newest: tuple[datetime, str] | None = None
+    for stem, path in files.items():
+        try:
+            incident = _project_with(root, stem, path, path.read_text(encoding="utf-8")
+                                     ).incidents[0]
+        except (ProjectError, AuthorError, OSError, UnicodeDecodeError):
+            continue
+        if model.is_active(incident, incident.updates[-1].at) and \
+                (newest is None or (incident.updates[-1].at, stem) > newest):
+            newest = (incident.updates[-1].at, stem)
+    if newest is None:
+        raise AuthorError("no incident is unresolved: name the one to update by its id")
+    return newest[1]
 
 
 def _insertion(text: str) -> tuple[int, str, str, bool]:
@@ -340,6 +441,7 @@ def append_update(root: Path, incident_id: str, request: UpdateRequest,
     be a clock, read once the lock is held: an update without --at is posted at the moment it
     is written, so one that waited for another operator's is never earlier than it."""
     path = incident_path(root, incident_id)
+    incident_id = path.stem
     with project_lock(root):  # read, check and replace as one step against other writers
         if callable(now):
             now = now()
@@ -360,7 +462,8 @@ def append_update(root: Path, incident_id: str, request: UpdateRequest,
         if not request.message.strip():
             raise AuthorError("an update needs a message (--message or --message-file)")
         offset, dash, inner, add_key = _insertion(text)
-        item = _update_text(_update_fields(project, request, now, inner), dash, inner)
+        item = _update_text(_update_fields(project, request, now, inner,
+                                           model.customer_impact(incident)), dash, inner)
         head = text[:offset]
         if head and not head.endswith("\n"):
             head += "\n"
@@ -386,5 +489,4 @@ def _settled(incident: Incident, request: UpdateRequest, at: datetime, resolve: 
         raise AuthorError(f"'{incident.id}' is {done}: add --reopen to post to it again")
     if finished and status is None:
         status = "in_progress" if incident.is_maintenance else "investigating"
-    return UpdateRequest(status, request.components, request.message, request.next_update,
-                         request.at)
+    return replace(request, status=status)

@@ -13,7 +13,14 @@ from typing import IO
 import click
 from jinja2 import TemplateError, TemplateSyntaxError
 
-from .author import AuthorError, NewRequest, UpdateRequest, append_update, new_incident
+from .author import (
+    AuthorError,
+    ImpactRequest,
+    NewRequest,
+    UpdateRequest,
+    append_update,
+    new_incident,
+)
 from .build import Build, read_project, resolve_now
 from .errors import Problem, ProjectError
 from .project import Project
@@ -94,8 +101,10 @@ def check_cmd(project_dir: Path, output_format: str) -> None:
         _report(err.problems, output_format)
         sys.exit(1)
     if output_format == "text":
-        click.echo(f"OK: {len(project.components)} components, {len(project.incidents)} "
-                   "incidents and maintenance windows.")
+        windows = sum(i.is_maintenance for i in project.incidents)
+        click.echo(f"OK: {_count(len(project.components), 'component')}, "
+                   f"{_count(len(project.incidents) - windows, 'incident')} and "
+                   f"{_count(windows, 'maintenance window')}.")
     else:
         _report([], output_format)
 
@@ -173,10 +182,23 @@ class ComponentChange(click.ParamType):
         return cid.strip(), state.strip()
 
 
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}{'s' if n != 1 else ''}"
+
+
 def _message(message: str | None, message_file: IO[str] | None) -> str:
     if message is not None and message_file is not None:
         raise click.UsageError("give --message or --message-file, not both")
     return message_file.read() if message_file is not None else (message or "")
+
+
+def _impact_request(works: tuple[str, ...], broken: tuple[str, ...], workaround: str | None,
+                    clear: bool) -> ImpactRequest:
+    """--works, --broken, --workaround and --clear-impact, as one request."""
+    if clear and (works or broken or workaround is not None):
+        raise click.UsageError("--clear-impact says there is no customer impact: give it "
+                               "without --works, --broken or --workaround")
+    return ImpactRequest(works or None, broken or None, workaround, clear)
 
 
 def _author(action: Callable[[], Path]) -> Path:
@@ -204,6 +226,16 @@ def _update_options(command: Callable[..., None]) -> Callable[..., None]:
                      help="When the next update is promised, e.g. '2025-04-19 15:00'."),
         click.option("--at", default=None, metavar="TIME",
                      help="The update's time, for backfilling (default: now)."),
+        click.option("--works", multiple=True, metavar="TEXT",
+                     help="What still works, in plain words (repeatable: one item each); "
+                          "replaces the list in force."),
+        click.option("--broken", multiple=True, metavar="TEXT",
+                     help="What does not work (repeatable: one item each); replaces the list "
+                          "in force."),
+        click.option("--workaround", default=None, metavar="TEXT",
+                     help="What customers can do meanwhile; replaces the one in force."),
+        click.option("--clear-impact", is_flag=True,
+                     help="Say there is no customer impact any more."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -229,7 +261,9 @@ def _now(project: Project, now_text: str | None) -> datetime:
 def new_cmd(project_dir: Path, title: str, status: str | None,
             components: tuple[tuple[str, str], ...], message: str | None,
             message_file: IO[str] | None, next_update: str | None, at: str | None,
-            impact: str | None, maintenance: bool, start: str | None, end: str | None) -> None:
+            works: tuple[str, ...], broken: tuple[str, ...], workaround: str | None,
+            clear_impact: bool, impact: str | None, maintenance: bool, start: str | None,
+            end: str | None) -> None:
     """Start an incident (or schedule a maintenance) with its first update.
 
     \b
@@ -237,13 +271,16 @@ def new_cmd(project_dir: Path, title: str, status: str | None,
       statusgen new "Click & Collect orders delayed" \\
         --component click-and-collect=partial_outage \\
         --message "Some orders are not ready. Stores are open." \\
+        --works "Shopping in our stores" --broken "Collecting online orders" \\
+        --workaround "We will deliver your order to your home instead." \\
         --next-update "2025-04-19 15:00"
     """
     try:
         project = read_project(project_dir)
     except ProjectError as err:
         _fail(err)
-    first = UpdateRequest(status, components, _message(message, message_file), next_update, at)
+    first = UpdateRequest(status, components, _message(message, message_file), next_update, at,
+                          customer=_impact_request(works, broken, workaround, clear_impact))
     request = NewRequest(title, first, impact, maintenance, start, end)
     path = _author(lambda: new_incident(project_dir, project, request,
                                         _now(project, None)))
@@ -254,12 +291,15 @@ def new_cmd(project_dir: Path, title: str, status: str | None,
 @project_option
 @click.argument("incident_id", metavar="ID")
 @_update_options
+@click.option("--impact", default=None,
+              help="none | minor | major | critical: the incident's impact from this update on.")
 @click.option("--resolve", is_flag=True, help="Resolve it (a maintenance: complete it).")
 @click.option("--reopen", is_flag=True, help="Allow posting to a resolved incident.")
 def update_cmd(project_dir: Path, incident_id: str, status: str | None,
                components: tuple[tuple[str, str], ...], message: str | None,
                message_file: IO[str] | None, next_update: str | None, at: str | None,
-               resolve: bool, reopen: bool) -> None:
+               works: tuple[str, ...], broken: tuple[str, ...], workaround: str | None,
+               clear_impact: bool, impact: str | None, resolve: bool, reopen: bool) -> None:
     """Append one update to an incident; every line already in its file stays as it was.
 
     \b
@@ -282,7 +322,8 @@ def update_cmd(project_dir: Path, incident_id: str, status: str | None,
             return datetime.now(UTC).replace(microsecond=0)
         return _now(project, None)
 
-    request = UpdateRequest(status, components, _message(message, message_file), next_update, at)
+    request = UpdateRequest(status, components, _message(message, message_file), next_update, at,
+                            impact, _impact_request(works, broken, workaround, clear_impact))
     path = _author(lambda: append_update(project_dir, incident_id, request, now,
                                          resolve=resolve, reopen=reopen))
     click.echo(f"Updated {path}")

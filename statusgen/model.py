@@ -182,12 +182,23 @@ def worst_states(incident: Incident) -> dict[str, State]:
             for cid, own in state_steps(incident).items()}
 
 
+def written_impact(incident: Incident) -> Impact | None:
+    """The impact in force as written: the last one an update set, else the incident's own
+    (its start value); None where none is written."""
+    for update in reversed(incident.updates):
+        if update.impact is not None:
+            return update.impact
+    return incident.impact
+
+
 def incident_impact(incident: Incident) -> Impact:
-    """The impact as written, else derived from the worst state it gave any component."""
+    """The impact in force as written, else derived from the worst state it gave any
+    component."""
     if incident.is_maintenance:
         return Impact.MAINTENANCE
-    if incident.impact is not None:
-        return incident.impact
+    written = written_impact(incident)
+    if written is not None:
+        return written
     return _INDICATOR_OF_STATE[worst_state(incident)]
 
 
@@ -200,7 +211,8 @@ def overall_indicator(project: Project, t: datetime,
     if states is None:
         states = component_states_at(project, t)
     by_state = (_INDICATOR_OF_STATE[s] for s in states.values())
-    by_incident = (i.impact for i in project.incidents if i.impact and is_active(i, t))
+    by_incident = (written for i in project.incidents
+                   if is_active(i, t) and (written := written_impact(i)) is not None)
     return max(*by_state, *by_incident, Impact.NONE)
 
 
@@ -256,11 +268,14 @@ def duration(incident: Incident, now: datetime) -> timedelta | None:
 
 
 def customer_impact(incident: Incident) -> CustomerImpact | None:
-    """The latest `customer_impact`: each one replaces the one before."""
-    found = None
-    for update in incident.updates:
-        found = update.customer_impact or found
-    return found
+    """The latest `customer_impact`: each one replaces the one before, and an empty one says
+    there is none any more (None)."""
+    for update in reversed(incident.updates):
+        found = update.customer_impact
+        if found is not None:
+            return found if found.still_works or found.not_working or found.workaround \
+                else None
+    return None
 
 
 def next_update_promised(incident: Incident) -> datetime | None:

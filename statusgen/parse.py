@@ -48,7 +48,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "groups": ("id", "name"),
     "components": ("id", "name", "group", "description"),
     "incident": ("title", "kind", "impact", "pinned", "updates", "postmortem"),
-    "updates": ("at", "status", "components", "message", "next_update", "customer_impact"),
+    "updates": ("at", "status", "components", "message", "next_update", "customer_impact",
+                "impact"),
     "customer_impact": ("still_works", "not_working", "workaround"),
     "maintenance": ("title", "kind", "pinned", "scheduled", "components", "updates",
                     "postmortem"),
@@ -504,9 +505,11 @@ def _parse_updates(doc: Mapping, check: _Checker, site: Site, component_ids: lis
         impact = None
         if entry.get("customer_impact") is not None:
             impact = _parse_customer_impact(entry, check)
+        level = check.word(entry, "impact", tuple(i.word for i in IMPACTS), "impact") \
+            if "impact" in entry else None
         if at is not None:
             updates.append(Update(at, status, tuple(changes), check.text(entry, "message"),
-                                  next_update, impact))
+                                  next_update, impact, Impact[level.upper()] if level else None))
     return updates
 
 

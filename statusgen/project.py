@@ -105,7 +105,8 @@ class Update:
     components: tuple[tuple[str, State], ...]  # state changes this update makes
     message: str  # Markdown
     next_update: datetime | None = None
-    customer_impact: CustomerImpact | None = None
+    customer_impact: CustomerImpact | None = None  # replaces the one before; empty: none now
+    impact: Impact | None = None  # the incident's impact from this update on
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ class Incident:
     id: str
     title: str
     updates: tuple[Update, ...]  # oldest first
-    impact: Impact | None = None  # as written; None: derived from the components' states
+    impact: Impact | None = None  # as first written (updates may change it); None: derived
     pinned: bool = False
     postmortem: str = ""
     is_maintenance: bool = False

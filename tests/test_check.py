@@ -294,7 +294,7 @@ def test_the_base_project_is_valid(write_project: WriteProject) -> None:
     root = write_project(GOOD)
     result = run("check", "--project", str(root))
     assert result.exit_code == 0, result.output
-    assert result.stdout == "OK: 3 components, 2 incidents and maintenance windows.\n"
+    assert result.stdout == "OK: 3 components, 1 incident and 1 maintenance window.\n"
 
 
 @pytest.mark.parametrize(("files", "expected"), CASES.values(), ids=CASES.keys())

@@ -45,7 +45,7 @@ def test_init_into_a_new_folder_then_check_and_build(tmp_path: Path) -> None:
     assert f"Created a status project in {target}:" in out
     assert "  statusgen.yaml\n" in out and "  .github/workflows/status.yml\n" in out
     code, out, err = invoke("check", "--project", str(target))
-    assert (code, out) == (0, "OK: 4 components, 1 incidents and maintenance windows.\n"), err
+    assert (code, out) == (0, "OK: 4 components, 1 incident and 0 maintenance windows.\n"), err
     code, out, err = invoke("build", "--project", str(target))  # at the clock's now
     assert code == 0, err
     site = target / "site"
