@@ -281,14 +281,7 @@ def load_text(text: str, path: str) -> tuple[Any, list[Problem]]:
             line, column = _mark(err.node)
             return None, [*builder.problems, Problem(path, line, column, err.message)]
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = err.problem or err.context or "not valid YAML"
-        context = err.context_mark
-        if err.problem and err.context and context and (context.line + 1, context.column + 1) \
-                != (line, column):  # e.g. where the quote or bracket left open was opened
-            what += f" ({err.context} at line {context.line + 1}, column {context.column + 1})"
-        return None, [Problem(path, line, column, f"YAML syntax error: {what}")]
+        return None, [_syntax_problem(err, text, path)]
     except yaml.reader.ReaderError as err:  # a character YAML does not allow
         # The C reader counts err.position in UTF-8 bytes, the Python one in characters; both
         # stop at the first such character, so look for it in the text instead.
@@ -297,6 +290,55 @@ def load_text(text: str, path: str) -> tuple[Any, list[Problem]]:
                               f"character U+{err.character:04X} is not allowed in YAML")]
     finally:
         loader.dispose()
+
+
+def _syntax_problem(err: yaml.MarkedYAMLError, text: str, path: str) -> Problem:
+    """A YAML syntax error, in plain words where it is one of the common slips, at the place
+    to fix it; PyYAML's own words follow."""
+    mark = err.problem_mark or err.context_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    what = err.problem or err.context or "not valid YAML"
+    context = err.context_mark
+    where = (context.line + 1, context.column + 1) if context else (line, column)
+    if err.problem and err.context and where != (line, column):
+        what += f" ({err.context} at line {where[0]}, column {where[1]})"
+    plain = _plain_words(err, text, (line, column), where)
+    if plain is None:
+        return Problem(path, line, column, f"YAML syntax error: {what}")
+    (line, column), words = plain
+    return Problem(path, line, column, f"{words} (YAML: {what})")
+
+
+def _plain_words(err: yaml.MarkedYAMLError, text: str, at: Mark, opened: Mark
+                 ) -> tuple[Mark, str] | None:
+    """The common slips (PyYAML's problem, and the text where it stopped) in plain words, with
+    the place to fix each: `at` is where PyYAML stopped, `opened` where what it was reading
+    began."""
+    problem = err.problem or ""
+    lines = text.split("\n")
+    here = lines[at[0] - 1][at[1] - 1:] if at[0] <= len(lines) else ""
+    if here.startswith("\t") or "tab character" in problem:
+        return at, "a tab used for indentation: indent with spaces"
+    if "mapping values are not allowed" in problem:
+        return at, ("': ' inside text that is not in quotes: put the text in quotes, or start a "
+                    "block with | and the text on the lines below")
+    if "could not find expected ':'" in problem:
+        key, _, value = lines[opened[0] - 1][opened[1] - 1:].strip().partition(" ")
+        written = f"{key}: {value.strip()}" if value.strip() else f"{key}:"
+        return opened, f"a key without ':' after it: write {written}"
+    if "expected '-' indicator" in problem or (
+            "did not find expected key" in problem and here.startswith("- ")):
+        return at, ("this list item is indented differently from the one before it: start "
+                    "every item of a list in the same column")
+    if "end of stream" in problem and "quoted scalar" in (err.context or ""):
+        quote = lines[opened[0] - 1][opened[1] - 1:opened[1]]
+        return opened, f"the quote ({quote}) opened here is never closed: close it"
+    if "flow sequence" in (err.context or "") or "flow mapping" in (err.context or ""):
+        bracket = lines[opened[0] - 1][opened[1] - 1:opened[1]]
+        closing = "]" if bracket == "[" else "}"
+        return opened, (f"the '{bracket}' opened here is not closed (or an item in it lacks a "
+                        f"','): close it with '{closing}'")
+    return None
 
 
 def load_file(path: Path, shown_as: str) -> tuple[Any, list[Problem]]:

@@ -95,16 +95,32 @@ CASES: dict[str, tuple[dict[str, str | bytes | None], list[str]]] = {
     # YAML syntax, characters, encoding
     "syntax-unclosed-quote": (
         {INC: 'title: "Click & Collect orders delayed\nupdates: []\n'},
-        ["{root}/" + INC + ":3:1: YAML syntax error: found unexpected end of stream "
-         "(while scanning a quoted scalar at line 1, column 8)"]),
+        ["{root}/" + INC + ':1:8: the quote (") opened here is never closed: close it (YAML: '
+         "found unexpected end of stream (while scanning a quoted scalar at line 1, column 8))"]),
     "syntax-unclosed-bracket": (
         {MNT: edit(MAINTENANCE, "[website, app]", "[website, app")},
-        ["{root}/" + MNT + ":5:8: YAML syntax error: did not find expected ',' or ']' "
-         "(while parsing a flow sequence at line 4, column 13)"]),
+        ["{root}/" + MNT + ":4:13: the '[' opened here is not closed (or an item in it lacks a "
+         "','): close it with ']' (YAML: did not find expected ',' or ']' (while parsing a flow "
+         "sequence at line 4, column 13))"]),
     "syntax-colon-in-value": (
         {"statusgen.yaml": edit(CONFIG, "title: Test Status", "title: Test: Status")},
-        ["{root}/statusgen.yaml:2:14: YAML syntax error: mapping values are not allowed in "
-         "this context"]),
+        ["{root}/statusgen.yaml:2:14: ': ' inside text that is not in quotes: put the text in "
+         "quotes, or start a block with | and the text on the lines below (YAML: mapping values "
+         "are not allowed in this context)"]),
+    "syntax-tab": (
+        {INC: edit(INCIDENT, "    status: investigating", "\tstatus: investigating")},
+        ["{root}/" + INC + ":5:1: a tab used for indentation: indent with spaces (YAML: found a "
+         "tab character that violates indentation (while scanning a plain scalar at line 4, "
+         "column 9))"]),
+    "syntax-missing-colon": (
+        {INC: edit(INCIDENT, "impact: major", "impact major")},
+        ["{root}/" + INC + ":2:1: a key without ':' after it: write impact: major (YAML: could "
+         "not find expected ':' (while scanning a simple key at line 2, column 1))"]),
+    "syntax-list-item-indented-differently": (
+        {INC: edit(INCIDENT, "  - at: 2025-04-19 12:00", "   - at: 2025-04-19 12:00")},
+        ["{root}/" + INC + ":9:4: this list item is indented differently from the one before "
+         "it: start every item of a list in the same column (YAML: did not find expected '-' "
+         "indicator (while parsing a block collection at line 4, column 3))"]),
     "control-character": (  # the column counts characters, not UTF-8 bytes
         {INC: edit(INCIDENT, "title: Click & Collect orders delayed",
                    "title: Café — orders\x07 delayed")},
