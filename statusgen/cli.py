@@ -13,6 +13,7 @@ from typing import IO
 import click
 from jinja2 import TemplateError, TemplateSyntaxError
 
+from .advice import warnings
 from .author import (
     AuthorError,
     ImpactRequest,
@@ -80,13 +81,19 @@ def main() -> None:
 
 @main.command("check")
 @project_option
+@click.option("--now", "now_text", metavar="TIME", default=None,
+              help="Warn as of this time (default: SOURCE_DATE_EPOCH, else the clock).")
 @click.option("--format", "output_format", type=click.Choice(["text", "github", "json"]),
               default="text", show_default=True,
               help="text: path:line:column: message per problem (on standard error); github: "
                    "GitHub Actions annotations on the lines they name; json: a list of "
                    "{path, line, column, severity, message}.")
-def check_cmd(project_dir: Path, output_format: str) -> None:
+def check_cmd(project_dir: Path, now_text: str | None, output_format: str) -> None:
     """Validate statusgen.yaml and incidents/; exit 1 with path:line:column per problem.
+
+    Also warns (exit 0) of a time zone without summer time where one with it is likely meant,
+    an unresolved incident without an update for longer than site.stale_after (24h), and a
+    promised next update that is overdue, as of --now.
 
     \b
     Examples:
@@ -100,13 +107,17 @@ def check_cmd(project_dir: Path, output_format: str) -> None:
             _fail(err)
         _report(err.problems, output_format)
         sys.exit(1)
-    if output_format == "text":
-        windows = sum(i.is_maintenance for i in project.incidents)
-        click.echo(f"OK: {_count(len(project.components), 'component')}, "
-                   f"{_count(len(project.incidents) - windows, 'incident')} and "
-                   f"{_count(windows, 'maintenance window')}.")
-    else:
-        _report([], output_format)
+    found = warnings(project_dir, project, _now(project, now_text))
+    if output_format != "text":
+        _report(found, output_format)
+        return
+    for warning in found:
+        click.echo(str(warning), err=True)
+    windows = sum(i.is_maintenance for i in project.incidents)
+    click.echo(f"OK: {_count(len(project.components), 'component')}, "
+               f"{_count(len(project.incidents) - windows, 'incident')} and "
+               f"{_count(windows, 'maintenance window')}"
+               + (f"; {_count(len(found), 'warning')}." if found else "."))
 
 
 def _report(problems: list[Problem], output_format: str) -> None:

@@ -28,7 +28,8 @@ class Problem:
     severity: str = "error"  # or "warning"
 
     def __str__(self) -> str:
-        return f"{_visible(self.path)}:{self.line}:{self.column}: {_visible(self.message)}"
+        kind = "warning: " if self.severity == "warning" else ""
+        return f"{_visible(self.path)}:{self.line}:{self.column}: {kind}{_visible(self.message)}"
 
     def github(self) -> str:
         """The problem as a GitHub Actions workflow command, which shows it on its line of the

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -44,7 +44,7 @@ BUILTIN_THEMES = frozenset({"default"})
 KEYS: dict[str, tuple[str, ...]] = {
     "statusgen.yaml": ("site", "groups", "components"),
     "site": ("title", "base_url", "timezone", "theme", "history_days", "description",
-             "feed_items", "logo"),
+             "feed_items", "logo", "stale_after"),
     "groups": ("id", "name"),
     "components": ("id", "name", "group", "description"),
     "incident": ("title", "kind", "impact", "pinned", "updates", "postmortem"),
@@ -350,7 +350,24 @@ def _parse_site(doc: Mapping, check: _Checker, themes: frozenset[str]) -> Site |
                       "'feed_items' must be a whole number of items from 1 to 1000")
         feed_items = 50
     return Site(check.text(site, "title", required=True), base_url, tz, theme, days,
-                check.text(site, "description"), feed_items, _logo(site, check))
+                check.text(site, "description"), feed_items, _logo(site, check),
+                _stale_after(site, check))
+
+
+_DURATION = re.compile(r"(\d+)\s*(m|h|d)")
+_UNITS = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1)}
+
+
+def _stale_after(site: Mapping, check: _Checker) -> timedelta:
+    """How long an unresolved incident may go without an update before `check` warns: a
+    number and m, h or d (default 24h)."""
+    text = str(site.get("stale_after", "24h")).strip()
+    found = _DURATION.fullmatch(text)
+    if found is None or int(found[1]) == 0:
+        check.problem(site.value_marks["stale_after"], f"'stale_after' is '{text}': write a "
+                                                       "number and m, h or d, e.g. 24h or 90m")
+        return timedelta(hours=24)
+    return int(found[1]) * _UNITS[found[2]]
 
 
 LOGO_SUFFIXES = (".svg", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif")

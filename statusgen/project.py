@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -75,6 +75,7 @@ class Site:
     description: str
     feed_items: int = 50  # the most items a feed lists
     logo: str = ""  # an image inside the project, relative to its root; "" for the title in text
+    stale_after: timedelta = timedelta(hours=24)  # an incident without an update for longer: warn
 
 
 @dataclass(frozen=True)

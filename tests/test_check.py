@@ -476,3 +476,35 @@ def test_a_line_break_in_a_problem_cannot_start_another_annotation() -> None:
     problem = Problem("incidents/x.yaml", 3, 1, "bad value 'a\r\n::error::forged': quote it")
     assert problem.github() == ("::error file=incidents/x.yaml,line=3,col=1::bad value "
                                 "'a\\r\\n::error::forged': quote it")
+
+
+def test_check_warns_of_a_zone_without_summer_time_and_of_readers_kept_waiting(
+        write_project: WriteProject) -> None:
+    """Warnings do not fail the check (exit 0): each at the line to look at, as of --now."""
+    open_incident = edit(INCIDENT, """  - at: 2025-04-19 12:00
+    status: resolved
+    message: Click & Collect is available again.
+""", "").replace("    message: Some orders are not ready for collection.\n",
+                 "    message: Some orders are not ready for collection.\n"
+                 "    next_update: 2025-04-19 11:00\n")
+    root = write_project({**GOOD, INC: open_incident,
+                          "statusgen.yaml": edit(CONFIG, "Europe/London", "GMT")})
+    soon = run("check", "--project", str(root), "--now", "2025-04-19T10:00+01:00")
+    assert soon.exit_code == 0
+    assert soon.stderr.splitlines() == [
+        f"{root}/statusgen.yaml:4:13: warning: timezone GMT never changes to summer time, so "
+        "summer times would be an hour off if you meant local time: did you mean "
+        "Europe/London?"]
+    late = run("check", "--project", str(root), "--now", "2025-04-20 12:00")
+    assert late.exit_code == 0 and late.stdout.endswith("; 3 warnings.\n")
+    assert late.stderr.splitlines()[:2] == [
+        f"{root}/{INC}:4:9: warning: no update for 1 day 2 hours: readers are "
+        "waiting; post one, even to say nothing has changed",
+        f"{root}/{INC}:9:18: warning: the next update was promised by 2025-04-19 11:00, "
+        "1 day 1 hour ago: post it, and a new promise"]
+    found = json.loads(run("check", "--project", str(root), "--now", "2025-04-20 12:00",
+                           "--format", "json").stdout)
+    assert [p["severity"] for p in found] == ["warning"] * 3
+    github = run("check", "--project", str(root), "--now", "2025-04-20 12:00", "--format",
+                 "github")
+    assert github.exit_code == 0 and github.stdout.count("::warning file=") == 3
