@@ -490,3 +490,98 @@ def _settled(incident: Incident, request: UpdateRequest, at: datetime, resolve: 
     if finished and status is None:
         status = "in_progress" if incident.is_maintenance else "investigating"
     return replace(request, status=status)
+
+
+@dataclass(frozen=True)
+class AmendRequest:
+    """A correction to a published update: the parts given replace its own."""
+
+    message: str | None = None
+    next_update: str | None = None  # as typed
+    impact: str | None = None
+    customer: ImpactRequest = ImpactRequest()
+
+    def given(self) -> bool:
+        return any(part is not None for part in (self.message, self.next_update, self.impact)) \
+            or self.customer.given()
+
+
+def amend_update(root: Path, name: str, number: int | None, request: AmendRequest,
+                 now: datetime | Callable[[], datetime]) -> tuple[Path, int]:
+    """Correct update `number` (from 1; default the last) of an incident in place, marking it
+    edited at `now`; every other line of the file stays as it was. Returns the file and the
+    number of the update corrected."""
+    if not request.given():
+        raise AuthorError("say what to correct: --message, --next-update, --impact, --works, "
+                          "--broken, --workaround or --clear-impact")
+    path = incident_path(root, name)
+    with project_lock(root):
+        if callable(now):
+            now = now()
+        text = path.read_bytes().decode("utf-8")
+        project = _project_with(root, path.stem, path, text)
+        incident = project.incidents[0]
+        count = len(incident.updates)
+        number = count if number is None else number
+        if not 1 <= number <= count:
+            raise AuthorError(f"'{incident.id}' has updates 1 to {count}: there is no update "
+                              f"{number}")
+        start, end, dash, inner = _item_span(text, number)
+        fields = _amended_fields(project, incident, number, request, now, inner)
+        new_text = text[:start] + _update_text(fields, dash, inner) + text[end:]
+        _project_with(root, path.stem, path, new_text)
+        _replace(path, new_text)
+    return path, number
+
+
+def _amended_fields(project: Project, incident: Incident, number: int, request: AmendRequest,
+                    now: datetime, inner: str) -> list[Field]:
+    """The keys of update `number` with the correction applied, and when it was made."""
+    update = incident.updates[number - 1]
+    tz = project.site.timezone
+    stated = update.customer_impact
+    if request.customer.given():
+        in_force = stated if stated is not None else model.customer_impact(
+            replace(incident, updates=incident.updates[:number - 1]))
+        stated = customer_impact_after(in_force, request.customer)
+    customer = ImpactRequest() if stated is None else ImpactRequest(
+        stated.still_works, stated.not_working, stated.workaround,
+        clear=not (stated.still_works or stated.not_working or stated.workaround))
+    corrected = UpdateRequest(
+        update.status, tuple((cid, state.word) for cid, state in update.components),
+        request.message if request.message is not None else update.message,
+        request.next_update if request.next_update is not None else (
+            _time_text(update.next_update, tz) if update.next_update else None),
+        _time_text(update.at, tz),
+        request.impact if request.impact is not None else (
+            update.impact.word if update.impact else None), customer)
+    _check_request(project, corrected, incident.is_maintenance)
+    if not corrected.message.strip():
+        raise AuthorError("an update needs a message")
+    if now < update.at:
+        raise AuthorError("the correction would be dated before the update it corrects")
+    return [*_update_fields(project, corrected, now, inner), ("edited", _time_text(now, tz))]
+
+
+def _item_span(text: str, number: int) -> tuple[int, int, str, str]:
+    """Where update `number` stands in the text: (start of its first line, end of its last,
+    the indent of its '-', that of its keys)."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as err:
+        raise AuthorError(f"the incident file is not valid YAML: {err}") from None
+    assert isinstance(root, yaml.MappingNode)  # the parser has read it as an incident
+    value = next(v for k, v in root.value if k.value == "updates")
+    if not isinstance(value, yaml.SequenceNode) or value.flow_style:
+        raise AuthorError("'updates' must be a block list ('- at: …' items) to correct one")
+    item = value.value[number - 1]
+    lines = text.splitlines(keepends=True)
+    first = item.start_mark.line
+    end = item.end_mark
+    # It ends where the next token begins: at a line's start or its indent (the next item's
+    # '-'), else within its last line.
+    before = lines[end.line][:end.column] if end.line < len(lines) else ""
+    last = end.line if not before.strip() else end.line + 1
+    dash = " " * value.start_mark.column
+    inner = " " * item.start_mark.column if not item.flow_style else dash + "  "
+    return sum(map(len, lines[:first])), sum(map(len, lines[:last])), dash, inner

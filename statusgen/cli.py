@@ -6,19 +6,22 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import click
 from jinja2 import TemplateError, TemplateSyntaxError
 
 from .advice import warnings
 from .author import (
+    AmendRequest,
     AuthorError,
     ImpactRequest,
     NewRequest,
     UpdateRequest,
+    amend_update,
     append_update,
     new_incident,
 )
@@ -212,7 +215,10 @@ def _impact_request(works: tuple[str, ...], broken: tuple[str, ...], workaround:
     return ImpactRequest(works or None, broken or None, workaround, clear)
 
 
-def _author(action: Callable[[], Path]) -> Path:
+Written = TypeVar("Written")
+
+
+def _author(action: Callable[[], Written]) -> Written:
     """Run a write, turning its refusals into one line and exit 1."""
     try:
         return action()
@@ -338,6 +344,55 @@ def update_cmd(project_dir: Path, incident_id: str, status: str | None,
     path = _author(lambda: append_update(project_dir, incident_id, request, now,
                                          resolve=resolve, reopen=reopen))
     click.echo(f"Updated {path}")
+
+
+@main.command("amend")
+@project_option
+@click.argument("incident_id", metavar="ID")
+@click.option("--update", "number", type=click.IntRange(min=1), default=None, metavar="N",
+              help="The update to correct, counting from 1 (default: the last).")
+@click.option("--message", default=None, help="The corrected message, in Markdown.")
+@click.option("--message-file", type=click.File("r", encoding="utf-8"), default=None,
+              help="Read the corrected message from a file, or '-' for standard input.")
+@click.option("--next-update", default=None, metavar="TIME",
+              help="The corrected promise of the next update.")
+@click.option("--impact", default=None, help="The corrected impact: none | minor | major | "
+                                             "critical.")
+@click.option("--works", multiple=True, metavar="TEXT",
+              help="What still works (repeatable); replaces the update's list.")
+@click.option("--broken", multiple=True, metavar="TEXT",
+              help="What does not work (repeatable); replaces the update's list.")
+@click.option("--workaround", default=None, metavar="TEXT",
+              help="What customers can do meanwhile; replaces the update's.")
+@click.option("--clear-impact", is_flag=True, help="Say the update had no customer impact.")
+def amend_cmd(project_dir: Path, incident_id: str, number: int | None, message: str | None,
+              message_file: IO[str] | None, next_update: str | None, impact: str | None,
+              works: tuple[str, ...], broken: tuple[str, ...], workaround: str | None,
+              clear_impact: bool) -> None:
+    """Correct a published update in place (the last by default); the page and the feeds mark
+    it "edited" with the time of the correction, and its feed item keeps its id. Every other
+    line of the file stays as it was.
+
+    \b
+    Example:
+      statusgen amend latest --message "Orders placed before 19 April will be delivered."
+      statusgen amend 2025-04-19-click --update 2 --workaround "Ask in store for a refund."
+    """
+    text = _message(message, message_file) if message is not None or message_file else None
+    request = AmendRequest(text, next_update, impact,
+                           _impact_request(works, broken, workaround, clear_impact))
+    project: Project | None = None
+    with suppress(ProjectError):  # a broken file elsewhere must not stop a correction
+        project = read_project(project_dir)
+
+    def now() -> datetime:
+        if project is None:
+            return datetime.now(UTC).replace(microsecond=0)
+        return _now(project, None)
+
+    path, corrected = _author(lambda: amend_update(project_dir, incident_id, number, request,
+                                                    now))
+    click.echo(f"Corrected update {corrected} of {path}")
 
 
 @main.command("status")

@@ -49,12 +49,12 @@ KEYS: dict[str, tuple[str, ...]] = {
     "components": ("id", "name", "group", "description"),
     "incident": ("title", "kind", "impact", "pinned", "updates", "postmortem"),
     "updates": ("at", "status", "components", "message", "next_update", "customer_impact",
-                "impact"),
+                "impact", "edited"),
     "customer_impact": ("still_works", "not_working", "workaround"),
     "maintenance": ("title", "kind", "pinned", "scheduled", "components", "updates",
                     "postmortem"),
     "scheduled": ("start", "end"),
-    "maintenance updates": ("at", "status", "message"),
+    "maintenance updates": ("at", "status", "message", "edited"),
 }
 
 
@@ -524,9 +524,14 @@ def _parse_updates(doc: Mapping, check: _Checker, site: Site, component_ids: lis
             impact = _parse_customer_impact(entry, check)
         level = check.word(entry, "impact", tuple(i.word for i in IMPACTS), "impact") \
             if "impact" in entry else None
+        edited = check.time(entry, "edited", site.timezone) if "edited" in entry else None
+        if edited and at and edited < at:
+            check.problem(entry.value_marks["edited"], "an update cannot be edited before it "
+                                                       "was posted")
         if at is not None:
             updates.append(Update(at, status, tuple(changes), check.text(entry, "message"),
-                                  next_update, impact, Impact[level.upper()] if level else None))
+                                  next_update, impact, Impact[level.upper()] if level else None,
+                                  edited))
     return updates
 
 

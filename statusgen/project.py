@@ -108,6 +108,7 @@ class Update:
     next_update: datetime | None = None
     customer_impact: CustomerImpact | None = None  # replaces the one before; empty: none now
     impact: Impact | None = None  # the incident's impact from this update on
+    edited: datetime | None = None  # when it was last corrected (statusgen amend)
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ class UpdateView:
     changes: list[tuple[str, State]]  # (component name, new state)
     next_update: datetime | None
     converted: Converted = field(repr=False, compare=False)
+    edited: datetime | None = None  # when it was last corrected
 
     # Converted when first shown: most pages list an incident without its updates' text.
     @cached_property
@@ -235,6 +236,7 @@ def update_view(incident: Incident, number: int, names: Mapping[str, str],
         changes=[(names[cid], state) for cid, state in update.components],
         next_update=update.next_update,
         converted=converted,
+        edited=update.edited,
     )
 
 

@@ -75,6 +75,22 @@ def test_a_crisis_posted_with_commands_alone(project: Path) -> None:
         assert text in page, text
     assert "Pay in the app or call us." not in page
 
+    # A correction: the workaround of update 3 was wrong. The page says the corrected words,
+    # marked edited; the feeds keep the item's id and date its change.
+    before = (project / "incidents" / f"{ID}.yaml").read_text()
+    result = CliRunner().invoke(main, ["amend", ID, *p, "--update", "3", "--workaround",
+                                       "If a payment fails, try again in five minutes."],
+                                env={"SOURCE_DATE_EPOCH": "1748862600"})  # 2 Jun 2025 11:10 UTC
+    assert result.exit_code == 0, result.output
+    after = (project / "incidents" / f"{ID}.yaml").read_text()
+    assert after.startswith(before[:before.index("  - at: 2025-06-02 10:55")])
+    page = front_page(project, "2025-06-02 11:15")
+    assert "try again in five minutes" in page and "try again in a minute" not in page
+    incident = (project / "site" / "incidents" / ID / "index.html").read_text()
+    assert "Edited <time" in incident and "2 Jun 2025, 11:10" in incident
+    atom = (project / "site" / "feed.atom").read_text()
+    assert f"incidents/{ID}/#update-3</id>" in atom and "2025-06-02T11:10:00Z</updated>" in atom
+
     # No customer impact any more, though it is still watched.
     run("update", ID, *p, "--at", "2025-06-02 11:50", "--clear-impact",
         "--message", "Payments work normally; we are still watching.")
@@ -109,3 +125,30 @@ def test_an_update_without_a_state_or_to_two_incidents_at_once_is_refused(
         assert result.exit_code in (1, 2), result.output
         assert why in result.stderr, (args, result.stderr)
     assert {f.name: f.read_bytes() for f in (project / "incidents").iterdir()} == before
+
+
+def test_amend_corrects_one_update_and_keeps_every_other_line(project: Path) -> None:
+    p = ("--project", str(project))
+    run("new", "Card payments failing", *p, "--at", "2025-06-02 09:00",
+        "--component", "payments=major_outage", "--message", "Failing.",
+        "--works", "The app", "--broken", "The website")
+    (project / "incidents" / f"{ID}.yaml").write_text(
+        (project / "incidents" / f"{ID}.yaml").read_text().replace(
+            "title:", "# kept: a comment above the title\ntitle:") + "# and one at the end\n")
+    run("update", ID, *p, "--at", "2025-06-02 09:30", "--message", "Still failing.")
+    before = (project / "incidents" / f"{ID}.yaml").read_text()
+    run("amend", ID, *p, "--update", "1", "--broken", "Card payments on the website",
+        "--message", "Card payments fail.")
+    after = (project / "incidents" / f"{ID}.yaml").read_text()
+    first = before.index("  - at: 2025-06-02 09:00")
+    second = before.index("  - at: 2025-06-02 09:30")
+    assert after[:first] == before[:first] and after.endswith(before[second:])
+    amended = after[first:after.index("  - at: 2025-06-02 09:30")]
+    assert "message: Card payments fail." in amended and "- The app" in amended
+    assert "- Card payments on the website" in amended and "edited: " in amended
+    for args, why in [(("--message", "x", "--update", "3"), "there is no update 3"),
+                      ((), "say what to correct"),
+                      (("--impact", "enormous"), "unknown impact 'enormous'")]:
+        result = CliRunner().invoke(main, ["amend", ID, *p, *args])
+        assert result.exit_code in (1, 2) and why in result.stderr, (args, result.stderr)
+    assert (project / "incidents" / f"{ID}.yaml").read_text() == after

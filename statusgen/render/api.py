@@ -274,7 +274,7 @@ class _Page:
                 "body": update.message.strip(),
                 "incident_id": iid,
                 "created_at": self.time(update.at),
-                "updated_at": self.time(update.at),
+                "updated_at": self.time(update.edited or update.at),
                 "display_at": self.time(update.at),
                 "affected_components": [
                     {"code": statuspage_id("component", cid), "name": names[cid],

@@ -62,7 +62,8 @@ class FeedItem:
     url: str  # absolute: the update's anchor on the incident page
     title: str  # "[Label] Incident title", plain text
     html: str  # sanitized HTML
-    at: datetime  # published and updated
+    at: datetime  # published
+    edited: datetime | None = None  # corrected since (statusgen amend): its updated time
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,13 @@ def _states_in_words(incident: Incident, update: UpdateView,
     return changes
 
 
+def _edited(edited: datetime | None, project: Project) -> Markup:
+    """The mark of a corrected update, after its message."""
+    if edited is None:
+        return Markup("")
+    return Markup("<p><em>Edited {}.</em></p>").format(_when(edited, project))
+
+
 def _details(incident: Incident, states: list[tuple[str, str]], project: Project) -> Markup:
     """The window of a maintenance and the components' new states, as HTML after the message."""
     html = Markup("")
@@ -112,9 +120,10 @@ def _details(incident: Incident, states: list[tuple[str, str]], project: Project
 
 
 def _item(incident: Incident, number: int, anchor: str, url: str, title: str, html: Markup,
-          at: datetime) -> FeedItem:
+          at: datetime, edited: datetime | None = None) -> FeedItem:
     return FeedItem(id=f"{incident.id}#{anchor}", incident_id=incident.id, number=number,
-                    url=xml_text(url), title=xml_text(title), html=xml_text(str(html)), at=at)
+                    url=xml_text(url), title=xml_text(title), html=xml_text(str(html)), at=at,
+                    edited=edited)
 
 
 ItemKey = tuple[datetime, str, int]  # an item's time, incident id and number: its order
@@ -164,7 +173,8 @@ def _make_item(incident: Incident, number: int, settings: Project,
         states = _states_in_words(incident, update, settings)
         return _item(incident, update.number, update.anchor, f"{page}#{update.anchor}",
                      f"[{update.label}] {incident.title}",
-                     update.html + _details(incident, states, settings), update.at)
+                     update.html + _edited(update.edited, settings)
+                     + _details(incident, states, settings), update.at, update.edited)
     # announced without an update: one item, dated at the start of its window
     assert incident.scheduled_start is not None
     states = [(names[cid], _MAINTENANCE_STATE["scheduled"])
@@ -279,7 +289,7 @@ def _atom(channel: _Channel, items: list[FeedItem], updated: datetime, project: 
         _add(entry, "link", rel="alternate", type="text/html", href=item.url)
         _add(entry, "id", atom_id(item, project.site.base_url))
         _add(entry, "published", _rfc3339(item.at))
-        _add(entry, "updated", _rfc3339(item.at))
+        _add(entry, "updated", _rfc3339(item.edited or item.at))
         _add(entry, "content", item.html, type="html")
     return _xml(feed)
 
@@ -305,7 +315,7 @@ def _json_feed(channel: _Channel, items: list[FeedItem], updated: datetime,
             "title": item.title,
             "content_html": item.html,
             "date_published": _rfc3339(item.at),
-            "date_modified": _rfc3339(item.at),
+            "date_modified": _rfc3339(item.edited or item.at),
         } for item in items],
     }
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
