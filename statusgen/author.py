@@ -585,3 +585,15 @@ def _item_span(text: str, number: int) -> tuple[int, int, str, str]:
     dash = " " * value.start_mark.column
     inner = " " * item.start_mark.column if not item.flow_style else dash + "  "
     return sum(map(len, lines[:first])), sum(map(len, lines[:last])), dash, inner
+
+
+def read_incident(root: Path, name: str) -> tuple[Project, Incident]:
+    """The incident `name` names (as incident_path takes it), with the project's settings;
+    raises AuthorError or ProjectError."""
+    path = incident_path(root, name)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        raise ProjectError(load_file(path, _shown_path(root, path))[1]) from None
+    project = _project_with(root, path.stem, path, text)
+    return project, project.incidents[0]

@@ -24,10 +24,12 @@ from .author import (
     amend_update,
     append_update,
     new_incident,
+    read_incident,
 )
 from .build import Build, read_project, resolve_now
 from .errors import Problem, ProjectError
-from .project import Project
+from .guided import guided_update
+from .project import Incident, Project
 from .report import status_lines, summary_json
 from .write import OutputError
 
@@ -215,6 +217,39 @@ def _impact_request(works: tuple[str, ...], broken: tuple[str, ...], workaround:
     return ImpactRequest(works or None, broken or None, workaround, clear)
 
 
+class _Terminal:
+    """guided.Ask at the terminal, with click's prompts."""
+
+    def text(self, question: str, default: str) -> str:
+        return str(click.prompt(question, default=default, show_default=bool(default)))
+
+    def lines(self, question: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        click.echo(question + (f"\n  now: {'; '.join(default)}" if default else ""))
+        items: list[str] = []
+        while line := str(click.prompt("  -", default="", show_default=False)).strip():
+            items.append(line)
+        return tuple(items) or default
+
+    def yes(self, question: str) -> bool:
+        return click.confirm(question, default=False)
+
+    def say(self, text: str) -> None:
+        click.echo(text)
+
+
+def _guided(project: Project, incident: Incident | None, title: str, now: datetime
+            ) -> UpdateRequest:
+    """The update asked for part by part at a terminal; without one, a usage error."""
+    if not sys.stdin.isatty():
+        raise click.UsageError("give --message or --message-file (at a terminal, leave both "
+                               "out to be asked for each part)")
+    request = guided_update(project, incident, title, now, _Terminal())
+    if request is None:
+        click.echo("Nothing was written.")
+        sys.exit(0)
+    return request
+
+
 Written = TypeVar("Written")
 
 
@@ -296,8 +331,12 @@ def new_cmd(project_dir: Path, title: str, status: str | None,
         project = read_project(project_dir)
     except ProjectError as err:
         _fail(err)
-    first = UpdateRequest(status, components, _message(message, message_file), next_update, at,
-                          customer=_impact_request(works, broken, workaround, clear_impact))
+    if message is None and message_file is None and not maintenance:
+        first = _guided(project, None, title, _now(project, None))
+    else:
+        first = UpdateRequest(status, components, _message(message, message_file), next_update,
+                              at, customer=_impact_request(works, broken, workaround,
+                                                           clear_impact))
     request = NewRequest(title, first, impact, maintenance, start, end)
     path = _author(lambda: new_incident(project_dir, project, request,
                                         _now(project, None)))
@@ -339,8 +378,14 @@ def update_cmd(project_dir: Path, incident_id: str, status: str | None,
             return datetime.now(UTC).replace(microsecond=0)
         return _now(project, None)
 
-    request = UpdateRequest(status, components, _message(message, message_file), next_update, at,
-                            impact, _impact_request(works, broken, workaround, clear_impact))
+    if message is None and message_file is None and not resolve:
+        found, incident = _author(lambda: read_incident(project_dir, incident_id))
+        request = _guided(found, incident, incident.title, now())
+        incident_id = incident.id
+    else:
+        request = UpdateRequest(status, components, _message(message, message_file),
+                                next_update, at, impact,
+                                _impact_request(works, broken, workaround, clear_impact))
     path = _author(lambda: append_update(project_dir, incident_id, request, now,
                                          resolve=resolve, reopen=reopen))
     click.echo(f"Updated {path}")
