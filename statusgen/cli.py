@@ -31,6 +31,7 @@ from .errors import Problem, ProjectError
 from .guided import guided_update
 from .project import Incident, Project
 from .report import status_lines, summary_json
+from .templates import Template, load_template
 from .write import OutputError
 
 project_option = click.option(
@@ -198,6 +199,22 @@ class ComponentChange(click.ParamType):
         return cid.strip(), state.strip()
 
 
+def _template(root: Path, name: str, values: tuple[str, ...]) -> Template:
+    """The template filled in from --set NAME=VALUE, the rest asked for at a terminal."""
+    try:
+        chosen = load_template(root, name)
+    except ProjectError as err:
+        _fail(err)
+    given = dict(value.partition("=")[::2] for value in values)
+    missing = [n for n in chosen.placeholders() if n not in given]
+    if missing and not sys.stdin.isatty():
+        raise click.UsageError("the template needs a value for " + ", ".join(
+            f"{{{n}}}" for n in missing) + ": give --set NAME=VALUE for each")
+    for placeholder in missing:
+        given[placeholder] = str(click.prompt(placeholder.replace("_", " ").capitalize()))
+    return chosen.filled(given)
+
+
 def _count(n: int, thing: str) -> str:
     return f"{n} {thing}{'s' if n != 1 else ''}"
 
@@ -303,19 +320,25 @@ def _now(project: Project, now_text: str | None) -> datetime:
 
 @main.command("new")
 @project_option
-@click.argument("title")
+@click.argument("title", required=False)
 @_update_options
+@click.option("--template", default=None, metavar="NAME",
+              help="Start from templates/NAME.yaml: its title, components, message and "
+                   "customer impact (the options given take their place).")
+@click.option("--set", "values", multiple=True, metavar="NAME=VALUE",
+              help="A value for a {placeholder} of the template (repeatable); at a terminal, "
+                   "the others are asked for.")
 @click.option("--impact", default=None, help="none | minor | major | critical (default: "
                                               "derived from the component states).")
 @click.option("--maintenance", is_flag=True, help="Schedule a maintenance instead.")
 @click.option("--start", default=None, metavar="TIME", help="A maintenance's start.")
 @click.option("--end", default=None, metavar="TIME", help="A maintenance's end.")
-def new_cmd(project_dir: Path, title: str, status: str | None,
+def new_cmd(project_dir: Path, title: str | None, status: str | None,
             components: tuple[tuple[str, str], ...], message: str | None,
             message_file: IO[str] | None, next_update: str | None, at: str | None,
             works: tuple[str, ...], broken: tuple[str, ...], workaround: str | None,
-            clear_impact: bool, impact: str | None, maintenance: bool, start: str | None,
-            end: str | None) -> None:
+            clear_impact: bool, template: str | None, values: tuple[str, ...],
+            impact: str | None, maintenance: bool, start: str | None, end: str | None) -> None:
     """Start an incident (or schedule a maintenance) with its first update.
 
     \b
@@ -331,6 +354,16 @@ def new_cmd(project_dir: Path, title: str, status: str | None,
         project = read_project(project_dir)
     except ProjectError as err:
         _fail(err)
+    if template is not None:
+        chosen = _template(project_dir, template, values)
+        title = title or chosen.title
+        components = components or chosen.components
+        message = message if message is not None or message_file else chosen.message
+        if chosen.impact is not None and not (works or broken or workaround or clear_impact):
+            works, broken = chosen.impact.still_works, chosen.impact.not_working
+            workaround = chosen.impact.workaround or None
+    if not title:
+        raise click.UsageError("give the incident's TITLE (or a --template that has one)")
     if message is None and message_file is None and not maintenance:
         first = _guided(project, None, title, _now(project, None))
     else:

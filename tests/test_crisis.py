@@ -152,3 +152,37 @@ def test_amend_corrects_one_update_and_keeps_every_other_line(project: Path) -> 
         result = CliRunner().invoke(main, ["amend", ID, *p, *args])
         assert result.exit_code in (1, 2) and why in result.stderr, (args, result.stderr)
     assert (project / "incidents" / f"{ID}.yaml").read_text() == after
+
+
+TEMPLATE = """\
+title: "{service} unavailable"
+components: {payments: major_outage}
+message: "{service} is not working. We are investigating."
+customer_impact:
+  still_works: [Paying in the app]
+  not_working: ["{service}"]
+  workaround: "{workaround}"
+"""
+
+
+def test_new_from_a_template_fills_its_placeholders(project: Path) -> None:
+    (project / "templates").mkdir()
+    (project / "templates" / "payments-down.yaml").write_text(TEMPLATE)
+    p = ("--project", str(project))
+    out = run("new", "--template", "payments-down", *p, "--set", "service=Card payments",
+              "--set", "workaround=Pay in the app.", "--at", "2025-06-02 09:00")
+    assert "2025-06-02-card-payments-unavailable" in out
+    page = front_page(project, "2025-06-02 09:05")
+    for text in ("Card payments unavailable", "Card payments is not working.",
+                 "Paying in the app", "Pay in the app.", "Major outage"):
+        assert text in page, text
+    missing = CliRunner().invoke(main, ["new", "--template", "payments-down", *p,
+                                        "--set", "service=x"])
+    assert missing.exit_code == 2 and "{workaround}" in missing.stderr
+    unknown = CliRunner().invoke(main, ["new", "--template", "payment-down", *p])
+    assert unknown.exit_code == 1
+    assert "payment-down.yaml:1:1: no such template: the project has payments-down" \
+        in unknown.stderr
+    (project / "templates" / "bad.yaml").write_text("title: x\nmesage: y\n")
+    bad = CliRunner().invoke(main, ["new", "--template", "bad", *p])
+    assert bad.exit_code == 1 and "bad.yaml:2:1: unknown key 'mesage'" in bad.stderr
