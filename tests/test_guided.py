@@ -144,3 +144,40 @@ def test_without_a_terminal_a_missing_message_is_a_usage_error(project: Path) ->
                           timeout=HANG)
     assert done.returncode == 2 and "give --message or --message-file" in done.stderr
     assert path.read_bytes() == before
+
+
+def test_guided_new_asks_for_the_components_and_their_states(project: Path) -> None:
+    term = Terminal("new", "Website slow", cwd=project)
+    term.expect("[investigating]:")
+    term.send("")
+    term.expect("Components affected (")
+    term.send("website app")
+    term.expect("[partial_outage]:")
+    term.send("degraded_performance")
+    term.expect("[partial_outage]:")
+    term.send("")
+    term.expect("-:")
+    term.send("Pages load slowly.")
+    term.expect("-:")
+    term.send("")
+    term.expect("Still working")
+    term.expect("-:")
+    term.send("Ordering by phone")
+    term.expect("-:")
+    term.send("")
+    term.expect("Not working")
+    term.expect("-:")
+    term.send("")
+    term.expect("[-]:")
+    term.send("")
+    term.expect("[2025-06-02 12:00]:")
+    term.send("")
+    shown = term.expect("Post this update? [y/N]:")
+    assert "Website: Degraded performance" in shown and "Mobile app: Partial outage" in shown
+    term.send("y")
+    term.expect("Created incidents/2025-06-02-website-slow.yaml")
+    assert term.close() == 0
+    text = (project / "incidents" / "2025-06-02-website-slow.yaml").read_text()
+    for line in ("website: degraded_performance", "app: partial_outage",
+                 "- Ordering by phone", "next_update: 2025-06-02 12:00"):
+        assert line in text, line
