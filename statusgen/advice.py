@@ -12,7 +12,7 @@ from typing import Any
 from . import model
 from .errors import Problem
 from .history import duration_text
-from .load import CONFIG_NAME, Mapping, Sequence, load_file
+from .load import CONFIG_NAME, Mapping, Sequence, load_file, shown_path
 from .project import Incident, Project
 
 # Zones without summer time that are often written where the local time with it is meant.
@@ -33,12 +33,9 @@ def warnings(root: Path, project: Project, now: datetime) -> list[Problem]:
     return sorted(found)
 
 
-def _shown(root: Path, relative: str) -> str:
-    return relative if root == Path(".") else str(root / relative)
-
 
 def _marks(root: Path, relative: str) -> Any:
-    data, _ = load_file(root / relative, _shown(root, relative))
+    data, _ = load_file(root / relative, shown_path(root, relative))
     return data
 
 
@@ -50,7 +47,7 @@ def _zone(root: Path, project: Project) -> list[Problem]:
     site = config.get("site") if isinstance(config, Mapping) else None
     line, column = site.value_marks.get("timezone", (1, 1)) if isinstance(site, Mapping) \
         else (1, 1)
-    return [Problem(_shown(root, CONFIG_NAME), line, column,
+    return [Problem(shown_path(root, CONFIG_NAME), line, column,
                     f"timezone {name} never changes to summer time, so summer times would be an "
                     f"hour off if you meant local time: did you mean {_MEANT[name]}?", "warning")]
 
@@ -66,7 +63,7 @@ def _waiting(root: Path, incident: Incident, project: Project, now: datetime) ->
     last = updates[len(incident.updates) - 1] \
         if isinstance(updates, Sequence) and len(updates) >= len(incident.updates) else None
     marks = last.value_marks if isinstance(last, Mapping) else {}
-    path = _shown(root, relative)
+    path = shown_path(root, relative)
     found = []
     latest = incident.updates[-1]
     quiet = now - latest.at

@@ -29,6 +29,7 @@ from .author import (
 from .build import Build, read_project, resolve_now
 from .errors import Problem, ProjectError
 from .guided import guided_update
+from .history import counted
 from .project import Incident, Project
 from .report import status_lines, summary_json
 from .templates import Template, load_template
@@ -120,10 +121,10 @@ def check_cmd(project_dir: Path, now_text: str | None, output_format: str) -> No
     for warning in found:
         click.echo(str(warning), err=True)
     windows = sum(i.is_maintenance for i in project.incidents)
-    click.echo(f"OK: {_count(len(project.components), 'component')}, "
-               f"{_count(len(project.incidents) - windows, 'incident')} and "
-               f"{_count(windows, 'maintenance window')}"
-               + (f"; {_count(len(found), 'warning')}." if found else "."))
+    click.echo(f"OK: {counted(len(project.components), 'component')}, "
+               f"{counted(len(project.incidents) - windows, 'incident')} and "
+               f"{counted(windows, 'maintenance window')}"
+               + (f"; {counted(len(found), 'warning')}." if found else "."))
 
 
 def _report(problems: list[Problem], output_format: str) -> None:
@@ -214,9 +215,6 @@ def _template(root: Path, name: str, values: tuple[str, ...]) -> Template:
         given[placeholder] = str(click.prompt(placeholder.replace("_", " ").capitalize()))
     return chosen.filled(given)
 
-
-def _count(n: int, thing: str) -> str:
-    return f"{n} {thing}{'s' if n != 1 else ''}"
 
 
 def _message(message: str | None, message_file: IO[str] | None) -> str:

@@ -63,7 +63,7 @@ def guided_update(project: Project, incident: Incident | None, title: str, now: 
     names = {c.id: c.name for c in project.components}
     status = model.incident_status(incident) if incident else None
     status = _choice(ask, "Status", INCIDENT_STATUSES, status or "investigating")
-    changes = _states(ask, project, incident, now)
+    changes = _states(ask, project, incident, now, names)
     message = ""
     while not message:
         message = "\n\n".join(ask.lines("What customers need to know now (one paragraph a "
@@ -80,8 +80,8 @@ def guided_update(project: Project, incident: Incident | None, title: str, now: 
     return request if ask.yes("Post this update?") else None
 
 
-def _states(ask: Ask, project: Project, incident: Incident | None, now: datetime
-            ) -> list[tuple[str, str]]:
+def _states(ask: Ask, project: Project, incident: Incident | None, now: datetime,
+            names: dict[str, str]) -> list[tuple[str, str]]:
     """The components' new states: those the incident touches (a new one: those named)."""
     words = tuple(s.word for s in SETTABLE_STATES)
     if incident is not None:
@@ -95,8 +95,7 @@ def _states(ask: Ask, project: Project, incident: Incident | None, now: datetime
     changes = []
     for cid in touched:
         before = current.get(cid, State.OPERATIONAL).word
-        name = next(c.name for c in project.components if c.id == cid)
-        after = _choice(ask, f"{name} is", words, before if incident else "partial_outage")
+        after = _choice(ask, f"{names[cid]} is", words, before if incident else "partial_outage")
         if after != before or incident is None:
             changes.append((cid, after))
     return changes

@@ -29,6 +29,11 @@ def duration_text(length: timedelta, nearest: bool = False) -> str:
     return " ".join(words[:2]) if words else "less than a minute"
 
 
+def counted(n: int, thing: str) -> str:
+    """'1 incident', '3 incidents'."""
+    return f"{n} {thing}{'s' if n != 1 else ''}"
+
+
 def _percent(value: float) -> str:
     return f"{value:.2f}"
 

@@ -404,7 +404,8 @@ CONFIG_NAME = "statusgen.yaml"
 INCIDENT_SUFFIXES = (".yaml", ".yml")
 
 
-def _shown(root: Path, relative: str) -> str:
+def shown_path(root: Path, relative: str) -> str:
+    """A project's file as messages show it: relative when the project is the current folder."""
     return relative if root == Path(".") else str(root / relative)
 
 
@@ -452,7 +453,7 @@ def _theme_links(root: Path, inside: Path, problems: list[Problem]) -> None:
         for name in [*dirs, *sorted(names)]:
             why = outside_link(here / name, inside)
             if why is not None:
-                shown = _shown(root, (here / name).relative_to(root).as_posix())
+                shown = shown_path(root, (here / name).relative_to(root).as_posix())
                 problems.append(Problem(shown, 1, 1, f"{shown} {why}"))
 
 
@@ -465,7 +466,7 @@ def load_project(root: Path, lock: bool = True) -> LoadedProject:
     problems: list[Problem] = []
     inside = root.resolve()
     config_path = root / CONFIG_NAME
-    shown = _shown(root, CONFIG_NAME)
+    shown = shown_path(root, CONFIG_NAME)
     why = outside_link(config_path, inside)
     if why is not None:
         problems.append(Problem(shown, 1, 1, f"{CONFIG_NAME} {why}"))
@@ -482,12 +483,12 @@ def load_project(root: Path, lock: bool = True) -> LoadedProject:
     folder = root / "incidents"
     why = outside_link(folder, inside)
     if why is not None:
-        problems.append(Problem(_shown(root, "incidents"), 1, 1, f"incidents/ {why}"))
+        problems.append(Problem(shown_path(root, "incidents"), 1, 1, f"incidents/ {why}"))
     elif folder.is_dir():
         for path in sorted(folder.iterdir()):
             if path.suffix not in INCIDENT_SUFFIXES:
                 continue
-            shown = _shown(root, f"incidents/{path.name}")
+            shown = shown_path(root, f"incidents/{path.name}")
             why = outside_link(path, inside)
             if why is not None:
                 problems.append(Problem(shown, 1, 1, f"{path.name} {why}"))
@@ -499,7 +500,7 @@ def load_project(root: Path, lock: bool = True) -> LoadedProject:
     themes_folder = root / "themes"
     why = outside_link(themes_folder, inside)
     if why is not None:
-        problems.append(Problem(_shown(root, "themes"), 1, 1, f"themes/ {why}"))
+        problems.append(Problem(shown_path(root, "themes"), 1, 1, f"themes/ {why}"))
         themes: frozenset[str] = frozenset()
     else:
         _theme_links(root, inside, problems)

@@ -90,7 +90,7 @@ class Keys:
         parts = [self.salt, output.name]
         for name, value in output.inputs.items():
             parts += (name, fingerprint(value))
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+        return digest(*parts)
 
     def unchanged(self, output: Output) -> bool:
         """Whether the last build made `output` from the same inputs; its key is noted."""

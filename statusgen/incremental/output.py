@@ -23,6 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from ..history import counted
 from ..pool import Background
 from ..write import NewSite, file_digest, same_file_system
 from .read import FileState, file_state
@@ -177,7 +178,7 @@ class OutputCache:
         counts = {"written": len(fresh), "linked from the current site": len(linking)
                   + len(relinking), "kept from the site before last": len(wanted) - len(fresh)
                   - len(linking) - len(relinking), "removed": len(removing)}
-        self.notes.append(", ".join(f"{_count(n, 'file') if not done else n} {what}"
+        self.notes.append(", ".join(f"{counted(n, 'file') if not done else n} {what}"
                                     for done, (what, n) in enumerate(
                                         (what, n) for what, n in counts.items() if n)))
 
@@ -249,9 +250,6 @@ def _intact(folder: Folder, path: str, only: set[str] | None = None) -> bool:
         return False
     return True
 
-
-def _count(n: int, thing: str) -> str:
-    return f"{n} {thing}{'s' if n != 1 else ''}"
 
 
 def _folders_of(path: str) -> list[str]:

@@ -26,6 +26,7 @@ from stat import S_ISREG
 from typing import NamedTuple
 
 from ..errors import ProjectError
+from ..history import counted
 from ..load import (
     CONFIG_NAME,
     INCIDENT_SUFFIXES,
@@ -36,6 +37,7 @@ from ..load import (
     load_file,
     load_project,
     lock_incidents,
+    shown_path,
 )
 from ..parse import parse_project
 from ..pool import Forked, available_workers
@@ -128,10 +130,6 @@ def _incident_files(incidents: Path) -> tuple[dict[str, FileState], dict[str, st
     return files, stems, plain
 
 
-def _shown(root: Path, relative: str) -> str:
-    """A path as load.load_project shows it in messages."""
-    return relative if root == Path(".") else str(root / relative)
-
 
 class Read(NamedTuple):
     """One file of incidents/ read: its source (None where it is not the plain file the scan
@@ -152,7 +150,7 @@ def read_incident(root: Path, name: str) -> Read:
         raw = path.read_bytes()
     except OSError:
         return Read(None, ["unreadable"], False)
-    shown = _shown(root, f"incidents/{name}")
+    shown = shown_path(root, f"incidents/{name}")
     data, problems = load_bytes(raw, shown)
     source = Source(shown, path.stem, data, file_digest(raw))
     steady = False
@@ -296,7 +294,7 @@ class ReadCache:
             return None
         incidents = self._take([r for r in results if r is not None], found, old, entries)
         parsed = sum(r.parsed for r in results if r is not None)
-        files = _count(len(found.files), "incident file")
+        files = counted(len(found.files), "incident file")
         self.notes.append(f"all {files} parsed" if not old
                           else f"{parsed} of {files} parsed, the rest from the cache")
         return replace(configured, incidents=tuple(sorted(incidents, key=attrgetter("id"))))
@@ -336,7 +334,7 @@ class ReadCache:
                         file_state(path.lstat()) == state:  # as when the scan saw it
                     entries[name] = Entry(state, incident, found.started)
         self._remember({}, entries)
-        self.notes.append(f"all {_count(len(found.files), 'incident file')} parsed")
+        self.notes.append(f"all {counted(len(found.files), 'incident file')} parsed")
         return project
 
     def _remember(self, old: dict[str, Entry], entries: dict[str, Entry]) -> None:
@@ -365,7 +363,7 @@ class ReadCache:
 def _settings(root: Path) -> tuple[Source, frozenset[str], Project] | None:
     """statusgen.yaml, the theme names and the project they make (without incidents), if they
     are valid (else None: reading everything then reports their problems)."""
-    shown = _shown(root, CONFIG_NAME)
+    shown = shown_path(root, CONFIG_NAME)
     data, problems = load_file(root / CONFIG_NAME, shown)
     config = Source(shown, "statusgen", data)
     themes = frozenset(p.name for p in (root / "themes").iterdir() if p.is_dir()) \
@@ -375,6 +373,3 @@ def _settings(root: Path) -> tuple[Source, frozenset[str], Project] | None:
     except ProjectError:
         return None
 
-
-def _count(n: int, thing: str) -> str:
-    return f"{n} {thing}{'s' if n != 1 else ''}"

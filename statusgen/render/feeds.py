@@ -80,9 +80,9 @@ def _when(moment: datetime, project: Project) -> str:
 
 
 def _states_in_words(incident: Incident, update: UpdateView,
-                     project: Project) -> list[tuple[str, str]]:
-    """(component name, its new state in words) for what an update changed."""
-    names = {c.id: c.name for c in project.components}
+                     names: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(component name, its new state in words) for what an update changed; `names`: the
+    components', by id."""
     if incident.is_maintenance:
         status = model.maintenance_status(
             replace(incident, updates=incident.updates[:update.number]), update.at)
@@ -163,14 +163,14 @@ def _newest(incidents: list[Incident], limit: int) -> list[ItemKey]:
     return found[:limit]
 
 
-def _make_item(incident: Incident, number: int, settings: Project,
-               converted: Converted) -> FeedItem:
-    """The item of update `number` (0: the announcement of a maintenance without updates)."""
+def _make_item(incident: Incident, number: int, settings: Project, converted: Converted,
+               names: Mapping[str, str]) -> FeedItem:
+    """The item of update `number` (0: the announcement of a maintenance without updates);
+    `names`: the components', by id."""
     page = f"{settings.site.base_url}incidents/{incident.id}/"
-    names = {c.id: c.name for c in settings.components}
     if number:
         update = update_view(incident, number, names, converted)
-        states = _states_in_words(incident, update, settings)
+        states = _states_in_words(incident, update, names)
         return _item(incident, update.number, update.anchor, f"{page}#{update.anchor}",
                      f"[{update.label}] {incident.title}",
                      update.html + _edited(update.edited, settings)
@@ -224,9 +224,11 @@ def _feed_files(settings: Project, converted: Converted, made: dict[tuple[str, i
                 items: list[tuple[Incident, int]]) -> dict[str, bytes]:
     """A feed's files; `made`: the items made for the other feeds of the same incidents as
     published (one build's)."""
+    names = {c.id: c.name for c in settings.components}
     for incident, number in items:
         if (incident.id, number) not in made:
-            made[incident.id, number] = _make_item(incident, number, settings, converted)
+            made[incident.id, number] = _make_item(incident, number, settings, converted,
+                                                   names)
     listed = [made[incident.id, number] for incident, number in items]
     return {f"{channel.path}.{form}": _FORMATS[form](channel, listed, updated, settings)
             for form in formats}

@@ -17,6 +17,7 @@ changed: its latest published update (the window's start if it has none), never 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
@@ -59,13 +60,13 @@ def event_uid(incident_id: str, base_url: str) -> str:
     return f"{incident_id}@{parts.hostname}{parts.path.rstrip('/')}"
 
 
-def _event(incident: Incident, settings: Project, converted: Converted) -> Event:
+def _event(incident: Incident, settings: Project, converted: Converted,
+           names: Mapping[str, str]) -> Event:
     from icalendar import Event
 
     assert incident.scheduled_start is not None and incident.scheduled_end is not None
     base_url = settings.site.base_url
     url = f"{base_url}incidents/{incident.id}/"
-    names = {c.id: c.name for c in settings.components}
     affected = ", ".join(names[cid] for cid in model.affected_components(incident))
     latest = plain_text(converted.html(incident.updates[-1].message)) \
         if incident.updates else ""
@@ -120,6 +121,7 @@ def _calendar(settings: Project, converted: Converted, windows: list[Incident]
     calendar.add("url", site.base_url)
     calendar.add("refresh-interval", vDuration(REFRESH), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
+    names = {c.id: c.name for c in settings.components}
     for incident in windows:
-        calendar.add_component(_event(incident, settings, converted))
+        calendar.add_component(_event(incident, settings, converted, names))
     return {"maintenance.ics": calendar.to_ical()}
