@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
-from .project import CustomerImpact, Impact, Incident, Project, State
+from .project import CustomerImpact, Impact, Incident, Project, State, Update
 
 SENTENCES = {
     Impact.NONE: "All Systems Operational",
@@ -270,11 +270,18 @@ def duration(incident: Incident, now: datetime) -> timedelta | None:
 def customer_impact(incident: Incident) -> CustomerImpact | None:
     """The latest `customer_impact`: each one replaces the one before, and an empty one says
     there is none any more (None)."""
+    written = customer_impact_update(incident)
+    found = written.customer_impact if written is not None else None
+    return found if found is not None and (found.still_works or found.not_working
+                                           or found.workaround) else None
+
+
+def customer_impact_update(incident: Incident) -> Update | None:
+    """The latest update that wrote a `customer_impact`: when what it says was last
+    confirmed."""
     for update in reversed(incident.updates):
-        found = update.customer_impact
-        if found is not None:
-            return found if found.still_works or found.not_working or found.workaround \
-                else None
+        if update.customer_impact is not None:
+            return update
     return None
 
 

@@ -153,6 +153,14 @@ class IncidentView:
         return STATUS_LABELS[self.status]
 
     @property
+    def current(self) -> bool:
+        """Open now: an incident or notice not resolved, or a maintenance in progress or
+        being verified."""
+        if self.is_maintenance:
+            return self.status in ("in_progress", "verifying")
+        return self.status != "resolved"
+
+    @property
     def ongoing(self) -> bool:
         """Begun and not ended."""
         return self.started is not None and self.ended is None
@@ -170,6 +178,14 @@ class IncidentView:
     @cached_property
     def customer_impact(self) -> CustomerImpact | None:
         return model.customer_impact(self.incident) if self._active else None
+
+    @cached_property
+    def customer_impact_confirmed(self) -> datetime | None:
+        """When the customer impact in force was last written, if an update has come since;
+        else None (the latest update says it)."""
+        written = model.customer_impact_update(self.incident)
+        latest = self.incident.updates[-1] if self.incident.updates else None
+        return written.at if written is not None and written is not latest else None
 
     @cached_property
     def next_update(self) -> datetime | None:
@@ -364,15 +380,20 @@ def lists(at: Situation, by_id: Mapping[str, IncidentView]) -> Lists:
     for view in ordered:
         if view.is_maintenance:
             maintenance.append(view)
-        elif view.status != "resolved":
+        elif view.current:
             active.append(view)
         for cid in {c.id for c in view.affected}:
             touching[cid].append(view)
     return Lists(
-        active, [v for v in maintenance if v.status in ("in_progress", "verifying")],
+        active, [v for v in maintenance if v.current],
         sorted((v for v in maintenance if v.status == "scheduled"),
                key=lambda v: (v.scheduled_start, v.id)),
         recent_views(ordered, now, at.project.site.timezone), touching)
+
+
+def worst_first(shown: list[IncidentView]) -> list[IncidentView]:
+    """`shown` (newest first) with the worst impact first: what readers need to know first."""
+    return sorted(shown, key=lambda v: v.impact, reverse=True)  # stable: newest first within
 
 
 def pages_of(items: list[IncidentView], size: int = COMPONENT_PAGE) -> list[list[IncidentView]]:

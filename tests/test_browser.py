@@ -11,13 +11,14 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import REPO, build_site
+from conftest import DEMO_NOW, REPO, build_site
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -117,7 +118,67 @@ def test_pages_load_cleanly_from_phone_to_wide_screen(browser: Any, base_url: st
     context.close()
 
 
-def test_the_front_page_asks_for_nothing_but_its_css_and_icon(browser: Any,
+WORD = "Brightwells" + "x" * 99 + ".example."  # 120 characters and no place to break
+LONG_URL = "https://example.com/" + "a" * 100
+
+
+@pytest.fixture(scope="module")
+def long_words_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A project with a 120-character word in every text that reaches a page."""
+    project = tmp_path_factory.mktemp("long-words")
+    (project / "incidents").mkdir()
+    (project / "statusgen.yaml").write_text(f"""\
+site: {{title: {WORD}, base_url: "https://status.example.com/", timezone: Europe/London,
+       description: {WORD}}}
+groups: [{{id: online, name: {WORD}}}]
+components:
+  - {{id: website, name: {WORD}, group: online, description: {WORD}}}
+  - {{id: app, name: {WORD}, description: {WORD}}}
+""")
+    message = f"{WORD} [{WORD}]({LONG_URL}) {LONG_URL} `{WORD}`\n\n    {WORD} {WORD}\n"
+    impact = f"{{still_works: [{WORD}], not_working: [{WORD}], workaround: {WORD}}}"
+    (project / "incidents" / "2025-05-13-long.yaml").write_text(f"""\
+title: {WORD}
+updates:
+  - {{at: 2025-05-13 09:00, status: identified, components: {{website: major_outage}},
+     message: {json.dumps(message)}, next_update: 2025-05-14 15:00, customer_impact: {impact}}}
+  - {{at: 2025-05-14 09:00, message: {json.dumps(message)}}}
+""")
+    (project / "incidents" / "2025-05-01-ended.yaml").write_text(f"""\
+title: {WORD}
+updates:
+  - {{at: 2025-05-01 09:00, status: investigating, components: {{app: partial_outage}},
+     message: {json.dumps(message)}}}
+  - {{at: 2025-05-01 10:00, status: resolved, message: {WORD}}}
+postmortem: {json.dumps(message)}
+""")
+    (project / "incidents" / "2025-05-20-window.yaml").write_text(f"""\
+title: {WORD}
+kind: maintenance
+scheduled: {{start: 2025-05-14 11:00, end: 2025-05-14 14:00}}
+components: [app]
+updates:
+  - {{at: 2025-05-10 10:00, status: scheduled, message: {json.dumps(message)}}}
+""")
+    build_site(project, project / "site")
+    yield from _serve(project / "site")
+
+
+@pytest.mark.parametrize("path", ["", "incidents/2025-05-13-long/", "incidents/2025-05-01-ended/",
+                                  "incidents/2025-05-20-window/", "components/website/",
+                                  "components/app/", "history/", "history/2025-05/", "404.html"])
+def test_no_word_of_any_length_scrolls_the_page_sideways(browser: Any, long_words_url: str,
+                                                         path: str) -> None:
+    context = browser.new_context(viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    page.goto(long_words_url + path)
+    assert WORD[:40] in page.locator("body").inner_text()  # the words are there
+    scrolls = page.evaluate("document.documentElement.scrollWidth")
+    assert scrolls <= 320, f"{path or 'index.html'} is {scrolls} px wide at 320 px"
+    context.close()
+
+
+def test_the_front_page_asks_for_nothing_but_its_css_script_and_icon(browser: Any,
                                                               base_url: str) -> None:
     context = browser.new_context(**PHONE)
     page = context.new_page()
@@ -126,15 +187,21 @@ def test_the_front_page_asks_for_nothing_but_its_css_and_icon(browser: Any,
             if urlsplit(r.url).scheme != "data" else None)
     page.goto(base_url, wait_until="networkidle")
     kinds = sorted(p.rsplit(".", 1)[-1] if p != "/" else "page" for p in asked)
-    assert kinds in (["css", "page"], ["css", "page", "svg"]), asked  # the icon, if asked for
+    # the icon, if asked for; the live script, which asks for nothing for a minute
+    assert kinds in (["css", "js", "page"], ["css", "js", "page", "svg"]), asked
     context.close()
 
 
 def test_the_front_page_reads_with_javascript_off(browser: Any, base_url: str) -> None:
     context = browser.new_context(java_script_enabled=False, **PHONE)
     page = context.new_page()
+    page.clock.install(time=_at("2025-06-01T12:00:00+01:00"))  # every promise has passed
     page.goto(base_url)
     assert page.locator("h1").first.inner_text().strip() == "Major System Outage"
+    # as built: no news, no relative times, the promises as they stood at the build
+    assert page.locator(".live").inner_text() == "" and page.locator(".ago").count() == 0
+    built = page.request.get(base_url).text()
+    assert page.locator(".next:not(.overdue)").count() == built.count('<p class="next" ') > 0
     text = page.locator("main").inner_text()
     assert "Still working" in text and "Next update" in text and "Overdue" in text
     title = "Click & Collect orders delayed and returns disrupted"
@@ -145,16 +212,92 @@ def test_the_front_page_reads_with_javascript_off(browser: Any, base_url: str) -
     context.close()
 
 
-def test_the_first_phone_screen_says_what_is_wrong_what_works_and_when_more_comes(
+IMPACT_RANK = {"none": 0, "maintenance": 1, "minor": 2, "major": 3, "critical": 4}
+IMPACT_WORDS = {"none": "Notice", "maintenance": "Maintenance", "minor": "Minor impact",
+                "major": "Major impact", "critical": "Critical impact"}
+
+
+@pytest.mark.parametrize(("width", "height"), [(320, 568), (375, 667), (390, 844)])
+def test_the_first_phone_screen_names_every_open_incident_worst_first(
+        browser: Any, base_url: str, width: int, height: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": height},
+                                  device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    unresolved = page.request.get(base_url + "api/v2/incidents/unresolved.json").json()
+    by_start = sorted(unresolved["incidents"], key=lambda i: i["started_at"], reverse=True)
+    expected = [(i["name"], IMPACT_WORDS[i["impact"]]) for i in
+                sorted(by_start, key=lambda i: IMPACT_RANK[i["impact"]], reverse=True)]
+    assert len(expected) == 4 and expected[0][1] == "Critical impact"  # the demo's crisis
+    page.goto(base_url)
+    items = page.locator(".banner-list li")
+    shown = [(item.locator(".banner-title").inner_text(), item.locator(".state").inner_text())
+             for item in items.all()]
+    assert shown == expected
+    for locator in (page.locator("h1"), items.last):
+        box = locator.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= height, (width, locator)
+    context.close()
+
+
+@pytest.fixture
+def live_site(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The demo served from a folder of its own, which a test may change under the page."""
+    site = tmp_path / "site"
+    build_site(REPO, site)
+    for url in _serve(site):
+        yield url, site
+
+
+def _at(moment: str) -> Any:
+    return datetime.fromisoformat(moment)
+
+
+def test_the_live_script_says_when_the_site_has_news_and_reloads(
+        browser: Any, live_site: tuple[str, Path]) -> None:
+    url, site = live_site
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    errors, _ = _watch(page)
+    page.clock.install(time=_at(DEMO_NOW))
+    page.goto(url)
+    live = page.locator(".live")
+    page.clock.run_for(61_000)  # a check: nothing new
+    assert live.inner_text() == ""
+    status = site / "api" / "v2" / "status.json"
+    data = json.loads(status.read_text())
+    data["page"]["updated_at"] = "2025-05-14T12:00:30.000+01:00"  # a build since
+    status.write_text(json.dumps(data))
+    page.clock.run_for(30_000)
+    assert live.inner_text() == ""  # not before the minute is up
+    page.clock.run_for(31_000)
+    page.get_by_role("button", name="Show the latest").wait_for()
+    assert "There is news since this page was loaded." in live.inner_text()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show the latest").click()
+    assert live.inner_text() == ""  # the page as it is now
+    assert errors == []
+    context.close()
+
+
+def test_the_live_script_marks_a_passed_promise_overdue_and_keeps_times_current(
         browser: Any, base_url: str) -> None:
     context = browser.new_context(**PHONE)
     page = context.new_page()
+    errors, _ = _watch(page)
+    page.clock.install(time=_at("2025-05-14T12:05:00+01:00"))
     page.goto(base_url)
-    fold = PHONE["viewport"]["height"]
-    for locator in (page.locator("h1"), page.locator(".card .next").first,
-                    page.locator(".card .works li").first):
-        box = locator.bounding_box()
-        assert box is not None and box["y"] + box["height"] <= fold, locator
+    assert page.locator(".asof").inner_text() == "Updated 14 May 2025, 12:00 BST (5 minutes ago)"
+    title = "Click & Collect orders delayed and returns disrupted"
+    card = page.locator("article.card", has=page.get_by_role("heading", name=title))
+    promise = card.locator(".next")
+    assert promise.inner_text().startswith("Next update by 20 May 2025, 12:00 BST (in 6 days)")
+    page.clock.fast_forward(6 * 24 * 3600_000)  # six days on: 20 May, 12:05
+    page.clock.run_for(60_000)
+    assert promise.inner_text() == \
+        "Overdue: the next update was due by 20 May 2025, 12:00 BST (6 minutes ago)."
+    assert "overdue" in (promise.get_attribute("class") or "")
+    assert page.locator(".asof").inner_text().endswith("(6 days ago)")
+    assert errors == []
     context.close()
 
 

@@ -267,6 +267,37 @@ def test_the_demo_feeds_have_one_item_per_published_update(tmp_path: Path) -> No
     assert b"2025-09-02-payment-system-upgrade" not in files["feed.atom"]
 
 
+def test_items_carry_what_still_works_what_to_do_and_the_next_update(tmp_path: Path) -> None:
+    """A subscriber learns what the page said after each update, not only its message."""
+    files = built_files(REPO, DEMO_NOW, tmp_path / "site")
+    returns = "2025-04-19-click-and-collect-and-returns"
+    said = {  # update n: what its item must say, in every format
+        2: ["Still working", "Browsing and ordering on the website and app", "Not working",
+            "Some stores cannot process returns", "What you can do:",
+            "Next update</strong> by 21 Apr 2025, 12:00 BST"],
+        3: ["As last confirmed 19 Apr 2025, 14:00 BST", "Home delivery of online orders",
+            "Next update</strong> by 22 Apr 2025, 09:00 BST"],
+    }
+    items = {i["id"]: i for i in json.loads(files["feed.json"])["items"]}
+    for name in SITE_FEEDS:
+        if name.endswith(".json"):  # (feedparser reads RSS and Atom)
+            by_id = {iid: item["content_html"] for iid, item in items.items()}
+        else:
+            parsed = feedparser.parse(files[name])
+            assert not parsed.bozo, (name, parsed.get("bozo_exception"))
+            by_id = {(_bare_id(e.id) if name.endswith(".atom") else e.id):
+                     (e.content[0].value if "content" in e else e.summary)
+                     for e in parsed.entries}
+        for number, parts in said.items():
+            html = by_id[f"{returns}#update-{number}"]
+            for part in parts:
+                assert part in html, (name, number, part)
+    text = items[f"{returns}#update-2"]["content_text"]
+    assert "Still working:\n- Shopping in our stores\n" in text
+    assert text.count("Next update by 21 Apr 2025, 12:00 BST.") == 1
+    assert "<" not in text  # plain text
+
+
 def _bare_id(atom_id: str) -> str:
     """https://…/incidents/<id>/#update-<n> -> <id>#update-<n>"""
     match = re.fullmatch(r"https://[^#]+/incidents/([a-z0-9-]+)/#((?:update-\d+|scheduled))",

@@ -109,12 +109,15 @@ def test_the_outputs_make_every_file_of_the_plain_build_each_once(golden: Projec
 # --- the front page --------------------------------------------------------------------------
 
 
-def front_page(data: bytes) -> tuple[str, list[str], dict[str, str]]:
-    """The banner's sentence, the incidents it lists, and each component's state as shown."""
+def front_page(data: bytes) -> tuple[str, list[tuple[str, str]], dict[str, str]]:
+    """The banner's sentence, the incidents it lists (title, impact), and each component's
+    state as shown."""
     page = html(data)
     banner = page.find(".//h1[@id='overall']")
     assert banner is not None
-    listed = [text(a) for a in page.iterfind(".//ul[@class='banner-list']/li/a")]
+    listed = [(text(a.find(".//span[@class='banner-title']")),
+               text(next(s for s in a.iter("span") if "state" in s.get("class", "").split())))
+              for a in page.iterfind(".//ul[@class='banner-list']/li/a")]
     shown = {}
     for item in page.iterfind(".//li[@class='component']"):
         name = item.find("span[@class='name']/a")
@@ -125,17 +128,17 @@ def front_page(data: bytes) -> tuple[str, list[str], dict[str, str]]:
 
 
 @pytest.mark.parametrize(("now", "sentence", "listed"), [
-    (GOLDEN_NOW, "Major System Outage",
-     ["App unavailable", "Changes to opening hours over Easter"]),
+    (GOLDEN_NOW, "Major System Outage",  # worst first
+     [("App unavailable", "Critical impact"), ("Changes to opening hours over Easter", "Notice")]),
     ("2025-04-19T09:00:00+01:00", "All Systems Operational",  # before the app went down
-     ["Changes to opening hours over Easter"]),
+     [("Changes to opening hours over Easter", "Notice")]),
 ])
 def test_the_front_page_says_the_sentence_the_active_incidents_and_every_state(
-        golden: Project, now: str, sentence: str, listed: list[str]) -> None:
+        golden: Project, now: str, sentence: str, listed: list[tuple[str, str]]) -> None:
     situation = model.situation(golden, parse_time(now, LONDON))
     shown_sentence, shown_listed, states = front_page(golden_files(golden, now)["index.html"])
     assert shown_sentence == model.SENTENCES[situation.indicator] == sentence
-    assert sorted(shown_listed) == listed
+    assert shown_listed == listed
     assert states == {c.name: situation.states[c.id].label for c in golden.components}
     assert states["App"] == ("Major outage" if now == GOLDEN_NOW else "Operational")
 

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import DEMO_NOW, REPO, WriteProject, build_site
+from conftest import DEMO_NOW, LIVE_SCRIPT, REPO, WriteProject, build_site
 
 from statusgen.cli import main
 
 BUDGET = 50_000  # bytes of the front page's HTML and CSS, uncompressed
+SCRIPT_BUDGET = 4_096  # bytes of the live script, uncompressed
 
 CONFIG = """\
 site:
@@ -66,21 +67,25 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_the_demo_front_page_weighs_under_budget_and_fetches_only_its_css(demo: Path) -> None:
+def test_the_demo_front_page_weighs_under_budget_and_fetches_only_its_css_and_script(
+        demo: Path) -> None:
     page = (demo / "index.html").read_text()
     found = resources(page)
-    sheets = [url for kind, url in found if kind == "stylesheet"]
-    assert [kind for kind, _ in found] == ["stylesheet", "icon"], found
-    assert re.fullmatch(r"static/style\.[0-9a-f]{10}\.css", sheets[0])  # cacheable for ever
-    weight = len(page.encode()) + sum((demo / url).stat().st_size for url in sheets)
-    assert weight < BUDGET, f"the front page weighs {weight} bytes (HTML + CSS); " \
+    assert [kind for kind, _ in found] == ["stylesheet", "icon", "script"], found
+    sheet, _, script = (url for _, url in found)
+    assert re.fullmatch(r"static/style\.[0-9a-f]{10}\.css", sheet)  # cacheable for ever
+    assert LIVE_SCRIPT.fullmatch(script)
+    weight = len(page.encode()) + (demo / sheet).stat().st_size  # before the page shows
+    assert weight < BUDGET, f"the front page weighs {weight} bytes (HTML and CSS); " \
                             f"the budget is {BUDGET}"
+    assert (demo / script).stat().st_size < SCRIPT_BUDGET  # deferred: read after it shows
 
 
-def test_every_page_is_script_free_and_fetches_nothing_from_elsewhere(demo: Path) -> None:
+def test_pages_load_only_the_live_script_and_nothing_from_elsewhere(demo: Path) -> None:
     for path in sorted(demo.rglob("*.html")):
         for kind, url in resources(path.read_text()):
-            assert kind in ("stylesheet", "icon"), (path, kind, url)
+            assert kind in ("stylesheet", "icon", "script"), (path, kind, url)
+            assert kind != "script" or LIVE_SCRIPT.fullmatch(url), (path, url)
             assert not re.match(r"[a-z]+:|//", url), (path, url)  # relative: this site
 
 

@@ -222,19 +222,24 @@ class _Page:
             listed.extend(self.shaped_components[c.id] for c in members)
         return listed
 
+    def last_change(self) -> datetime:
+        """The page's updated_at: the last change up to now of a component's state, an
+        incident (its latest update, or a correction to one) or a maintenance."""
+        changes = [self.changed_at([c.id]) for c in self.project.components]
+        for i in self.project.incidents:  # updates are in time order
+            changes.append(self.updated_at(i) if i.is_maintenance or not i.updates else
+                           i.updates[-1].at)
+            changes += [u.edited for u in i.updates if u.edited is not None]
+        return max((t for t in changes if t <= self.now), default=self.epoch)
+
     def page(self) -> dict[str, Any]:
         site = self.project.site
-        changes = [self.changed_at([c.id]) for c in self.project.components]
-        # an incident's latest update (updates are in time order), a maintenance's updated_at
-        changes += [self.updated_at(i) if i.is_maintenance or not i.updates else
-                    i.updates[-1].at for i in self.project.incidents]
         return {
             "id": self.id,
             "name": site.title,
             "url": site.base_url,
             "time_zone": site.timezone.key,
-            "updated_at": self.time(max((t for t in changes if t <= self.now),
-                                        default=self.epoch)),
+            "updated_at": self.time(self.last_change()),
         }
 
     def status(self) -> dict[str, str]:
@@ -331,10 +336,23 @@ def api_output(at: Situation, by_id: Mapping[str, IncidentView],
     return Output("api/v2/summary.json", partial(_api_files, at, by_id, lines), keyed=False)
 
 
+def last_change(at: Situation, views: Mapping[str, IncidentView],
+                lines: Mapping[str, list[Segment]]) -> datetime:
+    """What api/v2/status.json says of the page's updated_at: the pages of the present carry
+    it, and their live script compares the two."""
+    return _page(at, views, lines).last_change()
+
+
+def _page(at: Situation, views: Mapping[str, IncidentView],
+          lines: Mapping[str, list[Segment]]) -> _Page:
+    return _Page(at.project, at.now, views, at.states, at.indicator, lines,
+                 _epoch(at.project, at.now))
+
+
 def _api_files(at: Situation, views: Mapping[str, IncidentView],
                lines: Mapping[str, list[Segment]]) -> dict[str, bytes]:
     project, now = at.project, at.now
-    page = _Page(project, now, views, at.states, at.indicator, lines, _epoch(project, now))
+    page = _page(at, views, lines)
     about = page.page()
     components = page.components()
 

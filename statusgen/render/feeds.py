@@ -62,6 +62,7 @@ class FeedItem:
     url: str  # absolute: the update's anchor on the incident page
     title: str  # "[Label] Incident title", plain text
     html: str  # sanitized HTML
+    text: str  # the same as plain text
     at: datetime  # published
     edited: datetime | None = None  # corrected since (statusgen amend): its updated time
 
@@ -105,6 +106,47 @@ def _edited(edited: datetime | None, project: Project) -> Markup:
     return Markup("<p><em>Edited {}.</em></p>").format(_when(edited, project))
 
 
+def _in_force(incident: Incident, update: UpdateView, project: Project) -> Markup:
+    """What customers may count on after an update, as HTML after its message: the customer
+    impact in force (with when it was last confirmed, when an earlier update said it) and the
+    next update it promises."""
+    upto = replace(incident, updates=incident.updates[:update.number])
+    impact = model.customer_impact(upto)
+    html = Markup("")
+    if impact is not None:
+        written = model.customer_impact_update(upto)
+        if written is not None and written is not upto.updates[-1]:
+            html += Markup("<p><em>As last confirmed {}:</em></p>").format(
+                _when(written.at, project))
+        for label, items in (("Still working", impact.still_works),
+                             ("Not working", impact.not_working)):
+            if items:
+                html += Markup("<p><strong>{}:</strong></p><ul>{}</ul>").format(
+                    label, Markup("").join(Markup("<li>{}</li>").format(i) for i in items))
+        if impact.workaround:
+            html += Markup("<p><strong>What you can do:</strong> {}</p>").format(
+                impact.workaround)
+    if update.next_update is not None:
+        html += Markup("<p><strong>Next update</strong> by {}.</p>").format(
+            _when(update.next_update, project))
+    return html
+
+
+_BLOCK_END = re.compile(r"</(?:p|li|h[1-6]|pre|blockquote|tr)>|<br\s*/?>")
+
+
+def _text(html: str) -> str:
+    """An item's HTML as plain text: a paragraph per block, a line per list item."""
+    text = ""
+    for part in _BLOCK_END.split(html):
+        words = Markup(part).striptags()
+        if words:
+            item = "<li" in part
+            text += ("\n" if item else "\n\n") if text else ""
+            text += f"- {words}" if item else words
+    return text
+
+
 def _details(incident: Incident, states: list[tuple[str, str]], project: Project) -> Markup:
     """The window of a maintenance and the components' new states, as HTML after the message."""
     html = Markup("")
@@ -122,8 +164,8 @@ def _details(incident: Incident, states: list[tuple[str, str]], project: Project
 def _item(incident: Incident, number: int, anchor: str, url: str, title: str, html: Markup,
           at: datetime, edited: datetime | None = None) -> FeedItem:
     return FeedItem(id=f"{incident.id}#{anchor}", incident_id=incident.id, number=number,
-                    url=xml_text(url), title=xml_text(title), html=xml_text(str(html)), at=at,
-                    edited=edited)
+                    url=xml_text(url), title=xml_text(title), html=xml_text(str(html)),
+                    text=xml_text(_text(html)), at=at, edited=edited)
 
 
 ItemKey = tuple[datetime, str, int]  # an item's time, incident id and number: its order
@@ -174,6 +216,7 @@ def _make_item(incident: Incident, number: int, settings: Project, converted: Co
         return _item(incident, update.number, update.anchor, f"{page}#{update.anchor}",
                      f"[{update.label}] {incident.title}",
                      update.html + _edited(update.edited, settings)
+                     + _in_force(incident, update, settings)
                      + _details(incident, states, settings), update.at, update.edited)
     # announced without an update: one item, dated at the start of its window
     assert incident.scheduled_start is not None
@@ -316,6 +359,7 @@ def _json_feed(channel: _Channel, items: list[FeedItem], updated: datetime,
             "url": item.url,
             "title": item.title,
             "content_html": item.html,
+            "content_text": item.text,
             "date_published": _rfc3339(item.at),
             "date_modified": _rfc3339(item.edited or item.at),
         } for item in items],

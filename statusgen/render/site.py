@@ -12,12 +12,12 @@ from ..history import Histories
 from ..model import Situation
 from ..views import IncidentView
 from . import Output, pages
-from .api import api_output
+from .api import api_output, last_change
 from .badges import badges_output
 from .feeds import feed_outputs
 from .headers import headers_output
 from .ical import ical_output
-from .theme import Templates
+from .theme import Present, Templates
 
 
 @dataclass(frozen=True)
@@ -46,18 +46,19 @@ def page_outputs(site: Site) -> tuple[list[Output], list[Output]]:
     """The incident pages (many: a build may make them in several processes), and the other
     pages with the static files, sitemap.xml and robots.txt."""
     at, t = site.at, site.templates
-    project, now, indicator = at.project, at.now, at.indicator
+    project, now = at.project, at.now
+    present = Present(at.indicator, last_change(at, site.by_id, site.histories.lines))
     uptimes, periods = site.histories.uptimes, site.histories.periods
     lists = views.lists(at, site.by_id)
-    html = [pages.front_page(t, now, indicator, at.states, uptimes, lists)]
+    html = [pages.front_page(t, now, present, at.states, uptimes, lists)]
     for component in project.components:
         html += pages.component_pages(
-            t, now, indicator, views.component_view(component, at.states),
+            t, now, present, views.component_view(component, at.states),
             uptimes[component.id], periods[component.id], lists.touching[component.id])
-    html += pages.history_pages(t, now, indicator, history.months(
+    html += pages.history_pages(t, now, present, history.months(
         project, project.site.timezone), site.by_id)
-    html.append(pages.not_found_page(t, now, indicator))
-    incident_pages = [pages.incident_page(t, view, indicator) for view in site.by_id.values()]
+    html.append(pages.not_found_page(t, now, present))
+    incident_pages = [pages.incident_page(t, view, present) for view in site.by_id.values()]
     base_url = project.site.base_url
     return incident_pages, [
         static_output(t.assets, site.static), *html,
