@@ -23,8 +23,10 @@ DEMO_NOW = "2025-05-14T12:00:00+01:00"  # the demo in the middle of its crisis
 GOLDEN = Path(__file__).resolve().parent / "golden"  # project/, and site/ as it builds
 GOLDEN_PROJECT = GOLDEN / "project"
 GOLDEN_NOW = "2025-04-19T10:30:00+01:00"  # the golden site's moment: the app is down
-# The one script a page may load: the theme's live script, from the site's own static/.
-LIVE_SCRIPT = re.compile(r"(?:(?:\.\./)*|/(?:[^/?#]+/)*)static/live\.[0-9a-f]{10}\.js")
+# The scripts a page may load, from the site itself: the theme's live script, and the banner
+# (embed.js) that 404.html shows.
+LIVE_SCRIPT = re.compile(r"(?:(?:\.\./)*|/(?:[^/?#]+/)*)"
+                         r"(?:static/live\.[0-9a-f]{10}\.js|embed\.js)")
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -179,7 +179,7 @@ postmortem: '{quoted}'
     project = write_project({"statusgen.yaml": config, "incidents/x.yaml": incident})
     assert run_build(project, "--now", "2025-04-19 12:00")[0] == 0
     pages = [p for p in (project / "site").rglob("*.html")]
-    assert len(pages) == 8  # front, incident, 404, 3 components, history and its month
+    assert len(pages) == 9  # front, incident, 404, 3 components, history, its month, embed
     for page in pages:
         parser = _Dangers()
         parser.feed(page.read_text())

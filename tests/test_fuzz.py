@@ -304,7 +304,7 @@ def assert_site_reads_back(site: Path) -> None:
     assert seen > 10
     rules = (site / "_headers").read_text().splitlines()
     assert all(line == "" or line.startswith(("#", "/", "  ")) for line in rules), rules
-    assert len([line for line in rules if line.startswith("/")]) == 14, rules
+    assert len([line for line in rules if line.startswith("/")]) == 16, rules
     assert len((site / "robots.txt").read_text().splitlines()) == 3
 
 

@@ -146,7 +146,7 @@ def test_script_in_every_field_never_survives_live(write_project: WriteProject) 
     site = root / "site"
     strict = html5lib.HTMLParser(strict=True)
     pages = sorted(site.rglob("*.html"))
-    assert len(pages) == 8  # front, 2 incidents, 2 components, history and its month, 404
+    assert len(pages) == 9  # front, 2 incidents, 2 components, history, its month, 404, embed
     for page in pages:
         markup = page.read_text()
         strict.parse(markup)  # well-formed: nothing broke out of an attribute or element

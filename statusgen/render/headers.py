@@ -26,7 +26,7 @@ RULES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
     ("/static/*", (("Cache-Control", YEAR),)),
     *((pattern, (("Cache-Control", SHORT),)) for pattern in (
         "/", "/index.html", "/404.html", "/history/*", "/incidents/*", "/components/*",
-        "/badge.svg", "/sitemap.xml", "/robots.txt")),
+        "/badge.svg", "/sitemap.xml", "/robots.txt", "/embed.js", "/embed.html")),
     *((pattern, (("Cache-Control", SHORT), CORS)) for pattern in (
         "/feed.*", "/api/*", "/maintenance.ics")),
     ("/components/:id/feed.*", (CORS,)),  # its Cache-Control comes from /components/*

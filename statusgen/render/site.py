@@ -14,6 +14,7 @@ from ..views import IncidentView
 from . import Output, pages
 from .api import api_output, last_change
 from .badges import badges_output
+from .embed import embed_output
 from .feeds import feed_outputs
 from .headers import headers_output
 from .ical import ical_output
@@ -34,12 +35,13 @@ class Site:
 
 
 def machine_outputs(site: Site) -> list[Output]:
-    """The feeds, the API, the calendar, the badges and `_headers`."""
+    """The feeds, the API, the calendar, the badges, the embeddable banner and `_headers`."""
     at, t = site.at, site.templates
     return [*feed_outputs(at, site.by_id, t.settings, t.markdown),
             api_output(at, site.by_id, site.histories.lines),
             ical_output(at, t.settings, t.markdown),
-            badges_output(t.settings, at.indicator, at.states), headers_output(t.settings)]
+            badges_output(t.settings, at.indicator, at.states), embed_output(t.settings),
+            headers_output(t.settings)]
 
 
 def page_outputs(site: Site) -> tuple[list[Output], list[Output]]:
