@@ -30,6 +30,8 @@ from .build import Build, read_project, resolve_now
 from .errors import Problem, ProjectError
 from .guided import guided_update
 from .history import counted
+from .notify import STATE, NotifyError, channel_problems, notify
+from .parse import parse_time
 from .project import Incident, Project
 from .report import status_lines, summary_json
 from .templates import Template, load_template
@@ -114,9 +116,15 @@ def check_cmd(project_dir: Path, now_text: str | None, output_format: str) -> No
             _fail(err)
         _report(err.problems, output_format)
         sys.exit(1)
-    found = warnings(project_dir, project, _now(project, now_text))
+    found = sorted(warnings(project_dir, project, _now(project, now_text))
+                   + channel_problems(project_dir, project))
+    errors = [p for p in found if p.severity == "error"]
+    if errors and output_format == "text":
+        _fail(ProjectError(errors))
     if output_format != "text":
         _report(found, output_format)
+        if errors:
+            sys.exit(1)
         return
     for warning in found:
         click.echo(str(warning), err=True)
@@ -496,6 +504,59 @@ def status_cmd(project_dir: Path, as_json: bool, now_text: str | None) -> None:
         return
     for line, colour in status_lines(project, now):
         click.echo(click.style(line, fg=colour) if colour else line)
+
+
+@main.command("notify")
+@project_option
+@click.option("--dry-run", is_flag=True,
+              help="Print what would be sent, to which channel; send and record nothing.")
+@click.option("--now", "now_text", metavar="TIME", default=None,
+              help="Send what is published by this time (default: the clock).")
+@click.option("--since", "since_text", metavar="TIME", default=None,
+              help="A channel's first run sends what was published from this time on "
+                   "(default: the last hour).")
+@click.option("--state", "state_file", type=click.Path(path_type=Path), default=None,
+              help="The record of what each channel has received "
+                   "(default: .statusgen/notify.json in the project).")
+def notify_cmd(project_dir: Path, dry_run: bool, now_text: str | None,
+               since_text: str | None, state_file: Path | None) -> None:
+    """Send every published update that a channel of `notify:` has not received, oldest
+    first, one message each; exit 1 when a channel failed (the next run sends it).
+
+    \b
+    Examples:
+      statusgen notify --dry-run
+      statusgen notify                   # after each publish, in CI
+    """
+    try:
+        project = read_project(project_dir)
+    except ProjectError as err:
+        _fail(err)
+    if not project.notify:
+        click.echo("No channels: add them under 'notify:' in statusgen.yaml.")
+        return
+    now = _now(project, now_text)
+    since = None
+    if since_text is not None:
+        try:
+            since = parse_time(since_text, project.site.timezone)
+        except ValueError as err:
+            raise click.BadParameter(str(err), param_hint="--since") from None
+    state = state_file if state_file is not None else project_dir / STATE
+    try:
+        outcome = notify(project_dir, project, now, state, since, dry_run, echo=click.echo)
+    except NotifyError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    for channel, why in outcome.failed:
+        click.echo(f"error: channel '{channel}': {why}; the next run sends what it missed",
+                   err=True)
+    if not dry_run:
+        click.echo(f"{counted(len(outcome.sent), 'message')} sent"
+                   + (f"; {counted(outcome.skipped, 'older update')} recorded as received "
+                      "without sending (a first run)" if outcome.skipped else "") + ".")
+    if outcome.failed:
+        sys.exit(1)
 
 
 @main.command("serve")

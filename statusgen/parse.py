@@ -14,10 +14,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .errors import Problem, ProjectError
 from .load import LoadedProject, Mapping, Mark, Sequence, Source
 from .project import (
+    EVENTS,
     IMPACTS,
     INCIDENT_STATUSES,
     MAINTENANCE_STATUSES,
     SETTABLE_STATES,
+    Channel,
     Component,
     CustomerImpact,
     Group,
@@ -42,11 +44,12 @@ BUILTIN_THEMES = frozenset({"default"})
 
 # Every key a status project may hold, by where it stands (docs/project.md documents each).
 KEYS: dict[str, tuple[str, ...]] = {
-    "statusgen.yaml": ("site", "groups", "components"),
+    "statusgen.yaml": ("site", "groups", "components", "notify"),
     "site": ("title", "base_url", "timezone", "theme", "history_days", "description",
              "feed_items", "logo", "stale_after"),
     "groups": ("id", "name"),
     "components": ("id", "name", "group", "description"),
+    "notify": ("name", "url", "components", "events"),
     "incident": ("title", "kind", "impact", "pinned", "updates", "postmortem"),
     "updates": ("at", "status", "components", "message", "next_update", "customer_impact",
                 "impact", "edited"),
@@ -218,7 +221,7 @@ def parse_project(loaded: LoadedProject) -> Project:
     if problems or config is None:
         raise ProjectError(problems)
     return Project(config.site, config.groups, config.components,
-                   tuple(sorted(incidents, key=lambda i: i.id)))
+                   tuple(sorted(incidents, key=lambda i: i.id)), config.notify)
 
 
 @dataclass(frozen=True)
@@ -229,6 +232,7 @@ class _Config:
     # False when the component list itself has problems: incident files are then not told
     # that ids are unknown, which would only echo the problem in statusgen.yaml.
     components_known: bool
+    notify: tuple[Channel, ...] = ()
 
 
 def _parse_config(source: Source, themes: frozenset[str],
@@ -289,8 +293,57 @@ def _parse_config(source: Source, themes: frozenset[str],
             check.problem(doc.value_marks["components"], "'components' lists no component")
     if site is None:  # reported above; a stand-in lets the incident files be checked too
         site = Site("", "https://status.invalid/", ZoneInfo("UTC"), "default", 90, "")
+    channels = _parse_notify(doc, check, [c.id for c in components]) \
+        if doc.get("notify") is not None else ()
     return _Config(site, tuple(groups), tuple(components),
-                   components_known=len(problems) == before_components and "components" in doc)
+                   components_known=len(problems) == before_components and "components" in doc,
+                   notify=channels)
+
+
+# A URL's ${NAME}: read from the environment when sending, never written anywhere.
+SECRET = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _parse_notify(doc: Mapping, check: _Checker, component_ids: list[str]
+                  ) -> tuple[Channel, ...]:
+    channels: list[Channel] = []
+    for item, mark in _items(check, doc, "notify"):
+        entry = check.mapping(item, mark, "a channel")
+        if entry is None:
+            continue
+        check.keys(entry, KEYS["notify"], ("name", "url"), "a channel")
+        name = check.ident(entry["name"], entry.value_marks["name"], "channel name") \
+            if "name" in entry else None
+        url = check.text(entry, "url")
+        if url and re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", url) is None:
+            check.problem(entry.value_marks["url"], "a channel's url is an Apprise URL, such as "
+                          "slack://${SLACK_TOKEN} or mailto://...: it starts with its scheme "
+                          "and ://")
+        if url and "$" in SECRET.sub("", url):
+            check.problem(entry.value_marks["url"], "write a secret in a url as ${NAME}, read "
+                          "from the environment variable NAME when sending")
+        components = _listed(entry, "components", component_ids, check)
+        events = _listed(entry, "events", list(EVENTS), check)
+        if name is not None and any(c.name == name for c in channels):
+            check.problem(entry.value_marks["name"], f"duplicate channel name '{name}'")
+        elif name is not None and url:
+            channels.append(Channel(name, url, tuple(components), tuple(events or EVENTS)))
+    return tuple(channels)
+
+
+def _listed(entry: Mapping, key: str, known: list[str], check: _Checker) -> list[str]:
+    """A channel's list of components or events, each one of `known`."""
+    if key not in entry:
+        return []
+    seq = check.sequence(entry[key], entry.value_marks[key], f"'{key}'")
+    found = []
+    for value, mark in zip(seq or [], seq.item_marks if seq is not None else []):
+        if value not in known:
+            check.problem(mark, f"unknown {key[:-1]} '{value}'" + (
+                did_you_mean(str(value), known) or f": use one of {', '.join(known)}"))
+        else:
+            found.append(str(value))
+    return found
 
 
 def _items(check: _Checker, doc: Mapping, key: str) -> list[tuple[Any, Mark]]:

@@ -144,8 +144,23 @@ class Incident:
 
 
 @dataclass(frozen=True)
+class Channel:
+    """Where `statusgen notify` sends each update (statusgen.yaml's `notify:`)."""
+
+    name: str  # an id: the state file records what it has received under it
+    url: str  # an Apprise URL; each ${NAME} in it is read from the environment when sending
+    components: tuple[str, ...] = ()  # only updates of incidents that touch these; (): all
+    events: tuple[str, ...] = ("incident", "maintenance")
+
+
+EVENTS = ("incident", "maintenance")
+
+
+@dataclass(frozen=True)
 class Project:
     site: Site
     groups: tuple[Group, ...]
     components: tuple[Component, ...]
     incidents: tuple[Incident, ...]  # sorted by id
+    # Only `statusgen notify` reads them: no page shows them, so no key of the build holds them.
+    notify: tuple[Channel, ...] = field(default=(), compare=False, repr=False)

@@ -85,6 +85,11 @@ def test_the_github_workflow_checks_every_change_and_publishes_the_default_branc
     assert uses[-3:] == ["actions/configure-pages", "actions/upload-pages-artifact",
                          "actions/deploy-pages"]
     assert "best-effort" in scaffold_files()[".github/workflows/status.yml"]
+    notify = workflow["jobs"]["notify"]  # after a publish only, then the record committed
+    assert notify["needs"] == "publish" and notify["permissions"] == {"contents": "write"}
+    runs = [s for s in notify["steps"] if "run" in s]
+    assert runs[1]["run"] == "statusgen notify"
+    assert runs[2]["if"] == "${{ !cancelled() }}" and "git push" in runs[2]["run"]
 
 
 @pytest.fixture(scope="module")

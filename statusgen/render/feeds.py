@@ -205,7 +205,7 @@ def _newest(incidents: list[Incident], limit: int) -> list[ItemKey]:
     return found[:limit]
 
 
-def _make_item(incident: Incident, number: int, settings: Project, converted: Converted,
+def update_item(incident: Incident, number: int, settings: Project, converted: Converted,
                names: Mapping[str, str]) -> FeedItem:
     """The item of update `number` (0: the announcement of a maintenance without updates);
     `names`: the components', by id."""
@@ -270,7 +270,7 @@ def _feed_files(settings: Project, converted: Converted, made: dict[tuple[str, i
     names = {c.id: c.name for c in settings.components}
     for incident, number in items:
         if (incident.id, number) not in made:
-            made[incident.id, number] = _make_item(incident, number, settings, converted,
+            made[incident.id, number] = update_item(incident, number, settings, converted,
                                                    names)
     listed = [made[incident.id, number] for incident, number in items]
     return {f"{channel.path}.{form}": _FORMATS[form](channel, listed, updated, settings)

@@ -1,0 +1,265 @@
+"""`statusgen notify`: each published update, once, to every channel of `notify:` (SPEC §7).
+
+What each channel has received is recorded in a state file (default `.statusgen/notify.json`
+in the project): `{"version": 1, "channels": {"<name>": ["<incident-id>#update-<n>", ...]}}`,
+its ids sorted. The file is replaced whole (written aside, then renamed) after every message a
+channel accepts, so a run killed between a send and its record repeats at most that one
+message. A lock beside it keeps two runs from sending at once: the second waits, then finds
+what the first recorded.
+
+A channel's first run records everything published before the last hour (or before
+`--since`) as received and sends only what is newer. Which incidents a channel takes is
+decided on each as published now: once an incident touches a channel's component, the
+channel gets its updates since the channel's first run.
+
+Messages go through Apprise. A send that fails is tried again after a pause, twice; then that
+channel is left, its later updates too (so they arrive in order), for the next run to send,
+and the run ends with exit 1. Each `${NAME}` in a URL is read from the environment at send
+time only: no URL is printed or stored, and Apprise's own log, whose messages can hold one, is
+silenced.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from . import model
+from .errors import Problem
+from .load import CONFIG_NAME, Mapping, Sequence, load_file, shown_path
+from .markdown import Converted
+from .parse import SECRET
+from .project import Channel, Incident, Project
+from .render.feeds import update_item
+
+STATE = Path(".statusgen") / "notify.json"
+FIRST_RUN = timedelta(hours=1)  # what a channel's first run sends
+PAUSES = (2.0, 8.0)  # seconds before the second and the third try
+
+
+class NotifyError(Exception):
+    """The state file cannot be read or written: nothing was sent."""
+
+
+@dataclass(frozen=True)
+class Message:
+    key: str  # <incident-id>#update-<n>: what the state file records
+    at: datetime
+    title: str
+    body: str  # plain text, ending with the update's absolute URL
+
+
+def messages(project: Project, now: datetime) -> list[tuple[Incident, Message]]:
+    """Every update published by `now`, oldest first, with its message."""
+    published = model.published(project, now)
+    names = {c.id: c.name for c in project.components}
+    settings = replace(published, incidents=())
+    converted = Converted()
+    found = []
+    for incident in published.incidents:
+        for number, update in enumerate(incident.updates, start=1):
+            item = update_item(incident, number, settings, converted, names)
+            upto = replace(incident, updates=incident.updates[:number])
+            impact = model.incident_impact(upto).label
+            found.append((incident, Message(item.id, update.at, f"{item.title} ({impact})",
+                                            f"{impact}.\n\n{item.text}\n\n{item.url}")))
+    return sorted(found, key=lambda pair: (pair[1].at, pair[0].id, pair[1].key))
+
+
+def wanted(channel: Channel, incident: Incident) -> bool:
+    """Whether the channel takes updates of this incident: its kind, and its components."""
+    if ("maintenance" if incident.is_maintenance else "incident") not in channel.events:
+        return False
+    if not channel.components:
+        return True
+    touched = incident.maintenance_components if incident.is_maintenance \
+        else model.affected_components(incident)
+    return any(cid in channel.components for cid in touched)
+
+
+def resolve(url: str, environ: os._Environ[str] | dict[str, str] = os.environ) -> str:
+    """The URL with each ${NAME} from the environment; KeyError names a missing one."""
+    return SECRET.sub(lambda m: environ[m[1]], url)
+
+
+def send_apprise(url: str, title: str, body: str) -> str | None:
+    """One message through Apprise: None once it is accepted, else why not (no URL in it)."""
+    import apprise  # only a run that sends pays for loading its ~190 services
+
+    log = logging.getLogger("apprise")
+    log.disabled = True  # its messages can hold a URL, and so a secret
+    # The service itself, not an Apprise() of one: that sends through a thread pool whose
+    # thread outlives the call (and would keep a later build in this process from forking).
+    service = apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    if service is None:
+        return "Apprise cannot use this url (check its scheme and parts)"
+    # The message is plain text, and sent as such (an email as text/plain): every service
+    # takes it, and no conversion runs its lines together.
+    service.notify_format = apprise.NotifyFormat.TEXT
+    if not service.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT):
+        return "the service did not accept the message"
+    return None
+
+
+Sender = Callable[[str, str, str], "str | None"]
+
+
+@dataclass
+class Outcome:
+    sent: list[tuple[str, str]]  # (channel, title), in order
+    failed: list[tuple[str, str]]  # (channel, why)
+    skipped: int  # updates a first run recorded without sending
+
+
+def notify(root: Path, project: Project, now: datetime, state_path: Path,
+           since: datetime | None = None, dry_run: bool = False, send: Sender = send_apprise,
+           echo: Callable[[str], None] = print) -> Outcome:
+    """Send each channel what it has not received (see the module's docstring)."""
+    outcome = Outcome([], [], 0)
+    pending = messages(project, now)
+    with _locked(state_path, dry_run):
+        state = read_state(state_path)
+        for channel in project.notify:
+            mine = [m for incident, m in pending if wanted(channel, incident)]
+            received = set(state.get(channel.name, ()))
+            if channel.name not in state:  # its first run: no flood of history, even from
+                cutoff = since if since is not None else now - FIRST_RUN  # incidents that
+                old = {m.key for _, m in pending if m.at < cutoff}  # touch its components later
+                outcome.skipped += len(old & {m.key for m in mine})
+                received |= old
+                state[channel.name] = sorted(received)
+                if not dry_run:
+                    write_state(state_path, state)
+            for message in (m for m in mine if m.key not in received):
+                if dry_run:
+                    echo(f"would send to {channel.name}: {message.title}\n"
+                         + "\n".join(f"  {line}" for line in message.body.splitlines()))
+                    continue
+                why = _deliver(channel, message, send)
+                if why is not None:
+                    outcome.failed.append((channel.name, why))
+                    break  # the rest wait, so that they arrive in order
+                received.add(message.key)
+                state[channel.name] = sorted(received)
+                write_state(state_path, state)
+                outcome.sent.append((channel.name, message.title))
+                echo(f"sent to {channel.name}: {message.title}")
+    return outcome
+
+
+def _deliver(channel: Channel, message: Message, send: Sender) -> str | None:
+    """Send with retries: None once accepted, else why not."""
+    try:
+        url = resolve(channel.url)
+    except KeyError as missing:
+        return f"the environment variable {missing.args[0]} is not set"
+    why = None
+    for pause in (0.0, *PAUSES):
+        time.sleep(pause)
+        try:
+            why = send(url, message.title, message.body)
+        except Exception as err:
+            why = f"sending failed ({type(err).__name__})"
+        if why is None:
+            return None
+    return why
+
+
+def read_state(path: Path) -> dict[str, list[str]]:
+    """{channel: ids received}; {} when there is no state file yet."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as err:
+        raise NotifyError(f"{path}: cannot read the notification state ({err}); move it aside "
+                          "to start again (each channel then sends only the last hour)") from None
+    channels = data.get("channels") if isinstance(data, dict) else None
+    if data.get("version") != 1 or not isinstance(channels, dict) or not all(
+            isinstance(ids, list) and all(isinstance(i, str) for i in ids)
+            for ids in channels.values()):
+        raise NotifyError(f"{path}: not a statusgen notification state (version 1); move it "
+                          "aside to start again")
+    return {name: list(ids) for name, ids in channels.items()}
+
+
+def write_state(path: Path, state: dict[str, list[str]]) -> None:
+    """Replace the state file whole: a run killed at any moment leaves the old or the new."""
+    text = json.dumps({"version": 1, "channels": dict(sorted(state.items()))}, indent=1) + "\n"
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except OSError as err:
+        raise NotifyError(f"{path}: cannot record what was sent ({err.strerror or err}); "
+                          "the next run may send the last message again") from None
+    finally:
+        with suppress(OSError):
+            tmp.unlink()
+
+
+@contextmanager
+def _locked(path: Path, dry_run: bool) -> Iterator[None]:
+    """One run at a time for this state file (a dry run writes nothing: it takes no lock)."""
+    if dry_run:
+        yield
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as err:
+        raise NotifyError(f"{path}: cannot lock the notification state "
+                          f"({err.strerror or err})") from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)  # a second run waits here for the first
+        yield
+    finally:
+        os.close(handle)
+
+
+def channel_problems(root: Path, project: Project) -> list[Problem]:
+    """What `check` says of the channels: a scheme Apprise does not know (an error), and a
+    ${NAME} not set in this environment (a warning: CI may set it where this runs not)."""
+    if not project.notify:
+        return []
+    import apprise
+
+    schemes = {p.lower() for s in apprise.Apprise().details()["schemas"]
+               for p in (*(s.get("protocols") or ()), *(s.get("secure_protocols") or ()))}
+    config, _ = load_file(root / CONFIG_NAME, shown_path(root, CONFIG_NAME))
+    marks = _url_marks(config)
+    shown = shown_path(root, CONFIG_NAME)
+    found = []
+    for channel, (line, column) in zip(project.notify, marks):
+        scheme = channel.url.partition("://")[0].lower()
+        if scheme not in schemes:
+            found.append(Problem(shown, line, column, f"channel '{channel.name}': Apprise knows "
+                                 f"no scheme '{scheme}' (see its list of services)"))
+        for name in SECRET.findall(channel.url):
+            if name not in os.environ:
+                found.append(Problem(shown, line, column, f"channel '{channel.name}': the "
+                                     f"environment variable {name} is not set here",
+                                     "warning"))
+    return found
+
+
+def _url_marks(config: Any) -> list[tuple[int, int]]:
+    """Where each channel's url is written, in the channels' order."""
+    listed = config.get("notify") if isinstance(config, Mapping) else None
+    if not isinstance(listed, Sequence):
+        return []
+    return [entry.value_marks.get("url", mark) if isinstance(entry, Mapping) else mark
+            for entry, mark in zip(listed, listed.item_marks)]
