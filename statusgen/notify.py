@@ -51,28 +51,48 @@ class NotifyError(Exception):
 
 
 @dataclass(frozen=True)
-class Message:
+class Pending:
+    """A published update, as the state file knows it."""
+
     key: str  # <incident-id>#update-<n>: what the state file records
     at: datetime
+    incident: Incident
+    number: int  # from 1
+
+
+@dataclass(frozen=True)
+class Message:
     title: str
     body: str  # plain text, ending with the update's absolute URL
 
 
-def messages(project: Project, now: datetime) -> list[tuple[Incident, Message]]:
-    """Every update published by `now`, oldest first, with its message."""
-    published = model.published(project, now)
-    names = {c.id: c.name for c in project.components}
-    settings = replace(published, incidents=())
-    converted = Converted()
-    found = []
-    for incident in published.incidents:
-        for number, update in enumerate(incident.updates, start=1):
-            item = update_item(incident, number, settings, converted, names)
+def published_updates(project: Project, now: datetime) -> list[Pending]:
+    """Every update published by `now`, oldest first."""
+    found = [Pending(f"{incident.id}#update-{number}", update.at, incident, number)
+             for incident in model.published(project, now).incidents
+             for number, update in enumerate(incident.updates, start=1)]
+    return sorted(found, key=lambda p: (p.at, p.incident.id, p.number))
+
+
+class Messages:
+    """Each update's message, made when first asked for (most updates were sent long ago),
+    once for all the channels that take it."""
+
+    def __init__(self, project: Project) -> None:
+        self.settings = replace(project, incidents=())
+        self.names = {c.id: c.name for c in project.components}
+        self.converted = Converted()
+        self.made: dict[str, Message] = {}
+
+    def __call__(self, pending: Pending) -> Message:
+        if pending.key not in self.made:
+            incident, number = pending.incident, pending.number
+            item = update_item(incident, number, self.settings, self.converted, self.names)
             upto = replace(incident, updates=incident.updates[:number])
             impact = model.incident_impact(upto).label
-            found.append((incident, Message(item.id, update.at, f"{item.title} ({impact})",
-                                            f"{impact}.\n\n{item.text}\n\n{item.url}")))
-    return sorted(found, key=lambda pair: (pair[1].at, pair[0].id, pair[1].key))
+            self.made[pending.key] = Message(f"{item.title} ({impact})",
+                                             f"{impact}.\n\n{item.text}\n\n{item.url}")
+        return self.made[pending.key]
 
 
 def wanted(channel: Channel, incident: Incident) -> bool:
@@ -125,21 +145,23 @@ def notify(root: Path, project: Project, now: datetime, state_path: Path,
            echo: Callable[[str], None] = print) -> Outcome:
     """Send each channel what it has not received (see the module's docstring)."""
     outcome = Outcome([], [], 0)
-    pending = messages(project, now)
+    pending = published_updates(project, now)
+    compose = Messages(project)
     with _locked(state_path, dry_run):
         state = read_state(state_path)
         for channel in project.notify:
-            mine = [m for incident, m in pending if wanted(channel, incident)]
+            mine = [p for p in pending if wanted(channel, p.incident)]
             received = set(state.get(channel.name, ()))
             if channel.name not in state:  # its first run: no flood of history, even from
                 cutoff = since if since is not None else now - FIRST_RUN  # incidents that
-                old = {m.key for _, m in pending if m.at < cutoff}  # touch its components later
-                outcome.skipped += len(old & {m.key for m in mine})
+                old = {p.key for p in pending if p.at < cutoff}  # touch its components later
+                outcome.skipped += len(old & {p.key for p in mine})
                 received |= old
                 state[channel.name] = sorted(received)
                 if not dry_run:
                     write_state(state_path, state)
-            for message in (m for m in mine if m.key not in received):
+            for update in (p for p in mine if p.key not in received):
+                message = compose(update)
                 if dry_run:
                     echo(f"would send to {channel.name}: {message.title}\n"
                          + "\n".join(f"  {line}" for line in message.body.splitlines()))
@@ -148,7 +170,7 @@ def notify(root: Path, project: Project, now: datetime, state_path: Path,
                 if why is not None:
                     outcome.failed.append((channel.name, why))
                     break  # the rest wait, so that they arrive in order
-                received.add(message.key)
+                received.add(update.key)
                 state[channel.name] = sorted(received)
                 write_state(state_path, state)
                 outcome.sent.append((channel.name, message.title))
