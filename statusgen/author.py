@@ -9,11 +9,10 @@ updates to one project are serialised with a lock, so two operators posting at o
 from __future__ import annotations
 
 import json
-import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -43,6 +42,7 @@ from .project import (
     Incident,
     Project,
 )
+from .write import replace_file
 
 MAX_ID = 100
 
@@ -266,30 +266,12 @@ _TMP = re.compile(r"\..+\.tmp-\d+")
 
 
 def _replace(path: Path, text: str) -> None:
-    """Write `text` to `path` atomically: a reader, or a process killed at any moment, sees
-    the old file or the new, never half. The file and the rename are on disk before it
-    returns, so a power cut after "Updated" cannot undo an update either."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    """write.replace_file: a power cut after "Updated" cannot undo an update."""
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o777)
-        os.replace(tmp, path)
+        replace_file(path, text)
     except OSError as err:
         raise AuthorError(f"cannot write {path}: {err.strerror or err}; the file is as it "
                           "was") from None
-    finally:
-        with suppress(OSError):
-            tmp.unlink(missing_ok=True)
-    with suppress(OSError):  # the rename itself, on disk
-        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
 
 
 def slug(title: str) -> str:

@@ -4,8 +4,8 @@ What each channel has received is recorded in a state file (default `.statusgen/
 in the project): `{"version": 1, "channels": {"<name>": ["<incident-id>#update-<n>", ...]}}`,
 its ids sorted. The file is replaced whole (written aside, then renamed) after every message a
 channel accepts, so a run killed between a send and its record repeats at most that one
-message. A lock beside it keeps two runs from sending at once: the second waits, then finds
-what the first recorded.
+message. Its folder is locked while a run works, as a build locks its output's, so two runs
+never send at once: the second waits, then finds what the first recorded.
 
 A channel's first run records everything published before the last hour (or before
 `--since`) as received and sends only what is newer. Which incidents a channel takes is
@@ -21,13 +21,12 @@ silenced.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -40,6 +39,7 @@ from .markdown import Converted
 from .parse import SECRET
 from .project import Channel, Incident, Project
 from .render.feeds import update_item
+from .write import replace_file, writers_lock
 
 STATE = Path(".statusgen") / "notify.json"
 FIRST_RUN = timedelta(hours=1)  # what a channel's first run sends
@@ -217,39 +217,28 @@ def read_state(path: Path) -> dict[str, list[str]]:
 def write_state(path: Path, state: dict[str, list[str]]) -> None:
     """Replace the state file whole: a run killed at any moment leaves the old or the new."""
     text = json.dumps({"version": 1, "channels": dict(sorted(state.items()))}, indent=1) + "\n"
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        replace_file(path, text)
     except OSError as err:
         raise NotifyError(f"{path}: cannot record what was sent ({err.strerror or err}); "
                           "the next run may send the last message again") from None
-    finally:
-        with suppress(OSError):
-            tmp.unlink()
 
 
 @contextmanager
 def _locked(path: Path, dry_run: bool) -> Iterator[None]:
-    """One run at a time for this state file (a dry run writes nothing: it takes no lock)."""
+    """One run at a time for this state file: its folder locked, as a build locks its output's
+    (a dry run writes nothing: it takes no lock). A second run waits for the first."""
     if dry_run:
         yield
         return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as err:
-        raise NotifyError(f"{path}: cannot lock the notification state "
-                          f"({err.strerror or err})") from None
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX)  # a second run waits here for the first
+    with ExitStack() as held:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            held.enter_context(writers_lock(path.parent))
+        except OSError as err:
+            raise NotifyError(f"{path}: cannot lock the notification state "
+                              f"({err.strerror or err})") from None
         yield
-    finally:
-        os.close(handle)
 
 
 def channel_problems(root: Path, project: Project) -> list[Problem]:

@@ -229,6 +229,31 @@ def recover(target: Path) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
+def replace_file(path: Path, text: str) -> None:
+    """Write `text` to `path` atomically: a reader, or a process killed at any moment, sees
+    the old file or the new, never half. The file and the rename are on disk before it
+    returns, so a power cut cannot undo it either. Raises OSError; the file is then as it
+    was."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    finally:
+        with suppress(OSError):
+            tmp.unlink(missing_ok=True)
+    with suppress(OSError):  # the rename itself, on disk
+        folder = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+
+
 @contextmanager
 def writers_lock(parent: Path) -> Iterator[None]:
     """An exclusive advisory lock on the output's parent folder (no lock file to litter the

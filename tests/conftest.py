@@ -25,7 +25,7 @@ GOLDEN_PROJECT = GOLDEN / "project"
 GOLDEN_NOW = "2025-04-19T10:30:00+01:00"  # the golden site's moment: the app is down
 # The scripts a page may load, from the site itself: the theme's live script, and the banner
 # (embed.js) that 404.html shows.
-LIVE_SCRIPT = re.compile(r"(?:(?:\.\./)*|/(?:[^/?#]+/)*)"
+SITE_SCRIPTS = re.compile(r"(?:(?:\.\./)*|/(?:[^/?#]+/)*)"
                          r"(?:static/live\.[0-9a-f]{10}\.js|embed\.js)")
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from conftest import DEMO_NOW, LIVE_SCRIPT, REPO, WriteProject, run_build, snapshot
+from conftest import DEMO_NOW, REPO, SITE_SCRIPTS, WriteProject, run_build, snapshot
 
 from statusgen.cli import _status
 
@@ -145,7 +145,7 @@ class _Dangers(HTMLParser):
         self.found: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "script" and LIVE_SCRIPT.fullmatch(dict(attrs).get("src") or ""):
+        if tag == "script" and SITE_SCRIPTS.fullmatch(dict(attrs).get("src") or ""):
             pass  # the theme's own, from static/
         elif tag in ("script", "iframe", "object", "embed"):
             self.found.append(tag)

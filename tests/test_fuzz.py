@@ -27,7 +27,7 @@ import html5lib
 import icalendar
 import yaml
 from click.testing import CliRunner, Result
-from conftest import LIVE_SCRIPT
+from conftest import SITE_SCRIPTS
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
@@ -255,7 +255,7 @@ def _html(data: bytes, name: str) -> None:
     for element in tree.iter():
         tag = element.tag.rpartition("}")[2]
         if tag == "script" and not element.text and \
-                LIVE_SCRIPT.fullmatch(element.attrib.get("src", "")):
+                SITE_SCRIPTS.fullmatch(element.attrib.get("src", "")):
             continue  # the theme's own, from static/
         assert tag not in ("script", "iframe", "object", "embed", "style"), (name, tag)
         for attribute, value in element.attrib.items():

@@ -23,7 +23,7 @@ import html5lib
 import icalendar
 import pytest
 from click.testing import CliRunner, Result
-from conftest import LIVE_SCRIPT, WriteProject
+from conftest import SITE_SCRIPTS, WriteProject
 
 from statusgen.cli import main
 from statusgen.load import MAX_FILE_BYTES, MAX_PROBLEMS
@@ -124,7 +124,7 @@ def _live_html(markup: str, where: str) -> list[str]:
     for element in tree.iter():
         tag = str(element.tag).rpartition("}")[2].lower()
         if tag == "script" and not element.text and \
-                LIVE_SCRIPT.fullmatch(element.attrib.get("src", "")):
+                SITE_SCRIPTS.fullmatch(element.attrib.get("src", "")):
             pass  # the theme's own, from static/
         elif tag in ("script", "iframe", "object", "embed", "form", "style", "base", "frame"):
             found.append(f"{where}: <{tag}>")

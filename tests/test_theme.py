@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import DEMO_NOW, LIVE_SCRIPT, REPO, WriteProject, build_site
+from conftest import DEMO_NOW, REPO, SITE_SCRIPTS, WriteProject, build_site
 
 from statusgen.cli import main
 
@@ -74,7 +74,7 @@ def test_the_demo_front_page_weighs_under_budget_and_fetches_only_its_css_and_sc
     assert [kind for kind, _ in found] == ["stylesheet", "icon", "script"], found
     sheet, _, script = (url for _, url in found)
     assert re.fullmatch(r"static/style\.[0-9a-f]{10}\.css", sheet)  # cacheable for ever
-    assert LIVE_SCRIPT.fullmatch(script)
+    assert SITE_SCRIPTS.fullmatch(script)
     weight = len(page.encode()) + (demo / sheet).stat().st_size  # before the page shows
     assert weight < BUDGET, f"the front page weighs {weight} bytes (HTML and CSS); " \
                             f"the budget is {BUDGET}"
@@ -85,7 +85,7 @@ def test_pages_load_only_the_live_script_and_nothing_from_elsewhere(demo: Path) 
     for path in sorted(demo.rglob("*.html")):
         for kind, url in resources(path.read_text()):
             assert kind in ("stylesheet", "icon", "script"), (path, kind, url)
-            assert kind != "script" or LIVE_SCRIPT.fullmatch(url), (path, url)
+            assert kind != "script" or SITE_SCRIPTS.fullmatch(url), (path, url)
             assert not re.match(r"[a-z]+:|//", url), (path, url)  # relative: this site
 
 
