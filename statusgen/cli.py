@@ -30,6 +30,7 @@ from .build import Build, read_project, resolve_now
 from .errors import Problem, ProjectError
 from .guided import guided_update
 from .history import counted
+from .language import Language, catalogue_problems
 from .notify import STATE, NotifyError, channel_problems, notify
 from .parse import parse_time
 from .project import Incident, Project
@@ -117,7 +118,8 @@ def check_cmd(project_dir: Path, now_text: str | None, output_format: str) -> No
         _report(err.problems, output_format)
         sys.exit(1)
     found = sorted(warnings(project_dir, project, _now(project, now_text))
-                   + channel_problems(project_dir, project))
+                   + channel_problems(project_dir, project)
+                   + catalogue_problems(project_dir, project.site.language))
     errors = [p for p in found if p.severity == "error"]
     if errors and output_format == "text":
         _fail(ProjectError(errors))
@@ -177,6 +179,8 @@ def build_cmd(project_dir: Path, out: Path | None, now_text: str | None, clean: 
             raise click.BadParameter(str(err), param_hint="--now") from None
         try:
             result = build.finish(project, now)
+        except ProjectError as err:  # the project's own catalogue (locales/) is broken
+            _fail(err)
         except OutputError as err:
             click.echo(f"error: {err}", err=True)
             sys.exit(1)
@@ -496,13 +500,14 @@ def status_cmd(project_dir: Path, as_json: bool, now_text: str | None) -> None:
     """
     try:
         project = read_project(project_dir)
+        language = Language(project.site.language, project_dir)
     except ProjectError as err:
         _fail(err)
     now = _now(project, now_text)
     if as_json:
-        click.echo(summary_json(project, now), nl=False)
+        click.echo(summary_json(project, now, language), nl=False)
         return
-    for line, colour in status_lines(project, now):
+    for line, colour in status_lines(project, now, language):
         click.echo(click.style(line, fg=colour) if colour else line)
 
 

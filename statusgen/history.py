@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
@@ -14,23 +14,21 @@ from .intervals import Segment
 from .project import Incident, Project, State
 
 Span = tuple[datetime, datetime | None]  # when an incident touched a component
-QUIET = "No downtime"
 
 
-def duration_text(length: timedelta, nearest: bool = False) -> str:
-    """'3 hours 20 minutes', '23 days 4 hours': the two largest units, for people. Whole
-    minutes are counted down, or to the `nearest` (a day bar's share of a day)."""
-    seconds = length.total_seconds()
-    minutes = round(seconds / 60) if nearest else int(seconds // 60)
+def duration_text(length: timedelta) -> str:
+    """'3 hours 20 minutes': the two largest units, in English, for the operator's messages
+    (readers get Language.duration)."""
+    minutes = int(length.total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
     parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
-    words = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n]
+    words = [counted(n, unit) for n, unit in parts if n]
     return " ".join(words[:2]) if words else "less than a minute"
 
 
 def counted(n: int, thing: str) -> str:
-    """'1 incident', '3 incidents'."""
+    """'1 incident', '3 incidents' (the operator's messages)."""
     return f"{n} {thing}{'s' if n != 1 else ''}"
 
 
@@ -46,7 +44,8 @@ class Bar:
     last: datetime  # local midnight of the last day
     days: int
     state: State  # the worst state of the day
-    summary: str  # the day in words: how long each state lasted
+    lengths: tuple[tuple[State, timedelta], ...]  # how long each state lasted, worst first
+    all_day: bool  # one state, all day long
     incidents: list[tuple[str, str]]  # (path, title) of the incidents of that day
 
 
@@ -86,25 +85,22 @@ def bars(segments: list[Segment], touched: list[tuple[Span, Incident]],
         if not lengths and not day_incidents:
             if result and result[-1].state is State.OPERATIONAL and not result[-1].incidents:
                 last = result.pop()
-                result.append(Bar(last.first, local, last.days + 1, State.OPERATIONAL,
-                                  QUIET, []))
+                result.append(Bar(last.first, local, last.days + 1, State.OPERATIONAL, (),
+                                  False, []))
             else:
-                result.append(Bar(local, local, 1, State.OPERATIONAL, QUIET, []))
+                result.append(Bar(local, local, 1, State.OPERATIONAL, (), False, []))
             continue
-        ordered = sorted(lengths.items(), key=lambda item: item[0], reverse=True)
-        summary = ", ".join(f"{state.label.lower()} for {duration_text(length, nearest=True)}"
-                            for state, length in ordered)
-        summary = summary[:1].upper() + summary[1:] if summary else QUIET
+        ordered = tuple(sorted(lengths.items(), key=lambda item: item[0], reverse=True))
         worst = ordered[0][0] if ordered else State.OPERATIONAL
         links = [(f"incidents/{i}/", title) for i, title in day_incidents]
         if len(ordered) == 1 and ordered[0][1] == end - start:
-            summary = f"{worst.label} all day"
             before = result[-1] if result else None
-            if before and (before.state, before.summary, before.incidents) == (worst, summary,
-                                                                             links):
-                result[-1] = Bar(before.first, local, before.days + 1, worst, summary, links)
+            if before and before.all_day and (before.state, before.incidents) == (worst, links):
+                result[-1] = Bar(before.first, local, before.days + 1, worst, (), True, links)
                 continue
-        result.append(Bar(local, local, 1, worst, summary, links))
+            ordered = ()
+        result.append(Bar(local, local, 1, worst, ordered, not ordered and bool(lengths),
+                          links))
     return result
 
 
@@ -133,7 +129,8 @@ def group_percent(figures: list[Uptime]) -> str:
 
 @dataclass(frozen=True)
 class Period:
-    label: str  # "Last 7 days", "April 2025"
+    days: int  # the last `days` days, or 0 for the calendar month from `month`
+    month: date | None  # its first day
     percent: str
 
 
@@ -142,11 +139,10 @@ def uptime_periods(segments: list[Segment], now: datetime, tz: ZoneInfo) -> list
     months = intervals.month_starts(now, 12, tz)
     earliest = min(months[0], now - timedelta(days=90))
     segments = [s for s in segments if s.end is None or s.end > earliest]  # the rest count 0
-    periods = [Period(f"Last {n} days", _percent(intervals.uptime(
+    periods = [Period(n, None, _percent(intervals.uptime(
         segments, now - timedelta(days=n), now))) for n in (7, 30, 90)]
     for start, end in reversed(list(pairwise(months))):
-        local = start.astimezone(tz)
-        periods.append(Period(f"{local:%B %Y}", _percent(
+        periods.append(Period(0, start.astimezone(tz).date(), _percent(
             intervals.uptime(segments, start, min(end, now)))))
     return periods
 
@@ -184,7 +180,7 @@ def histories(project: Project, now: datetime,
 @dataclass(frozen=True)
 class Month:
     key: str  # "2025-04": its page is history/2025-04/
-    label: str  # "April 2025"
+    first: date  # its first day
     incident_ids: list[str]  # newest first
 
 
@@ -200,9 +196,8 @@ def months(project: Project, tz: ZoneInfo) -> list[Month]:
     result = []
     for key in sorted(by_month, reverse=True):
         year, month = key.split("-")
-        label = f"{datetime(int(year), int(month), 1):%B %Y}"
         ids = [i for _, i in sorted(by_month[key], reverse=True)]
-        result.append(Month(key, label, ids))
+        result.append(Month(key, date(int(year), int(month), 1), ids))
     return result
 
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from .model import state_steps
 from .project import Project, State
+from .words import N_
 
 # The share of a period a state counts as down (Statuspage's and Instatus's weighting).
 DOWNTIME_WEIGHT = {
@@ -25,8 +26,9 @@ DOWNTIME_WEIGHT = {
     State.UNDER_MAINTENANCE: 0.0,
     State.OPERATIONAL: 0.0,
 }
-UPTIME_FORMULA = (
-    "Uptime counts a major outage as fully down, a partial outage as 30% down, and degraded "
+# A format string, as templates' _() take every message ("%%" is one "%").
+UPTIME_FORMULA = N_(
+    "Uptime counts a major outage as fully down, a partial outage as 30%% down, and degraded "
     "performance and maintenance as up; a group's uptime is the mean of its components'.")
 
 

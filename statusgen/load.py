@@ -398,6 +398,7 @@ class LoadedProject:
     incidents: tuple[Source, ...]  # sorted by file name
     themes: frozenset[str]  # folder names under themes/
     problems: tuple[Problem, ...]
+    locales: frozenset[str] = frozenset()  # the languages of the project's locales/*.po
 
 
 CONFIG_NAME = "statusgen.yaml"
@@ -506,4 +507,13 @@ def load_project(root: Path, lock: bool = True) -> LoadedProject:
         _theme_links(root, inside, problems)
         themes = frozenset(p.name for p in themes_folder.iterdir() if p.is_dir()) \
             if themes_folder.is_dir() else frozenset()
-    return LoadedProject(config, tuple(incidents), themes, tuple(problems))
+    return LoadedProject(config, tuple(incidents), themes, tuple(problems),
+                         project_locales(root))
+
+
+def project_locales(root: Path) -> frozenset[str]:
+    """The language tags of the project's own catalogues: locales/<tag>.po, plain files."""
+    folder = root / "locales"
+    if not folder.is_dir() or folder.is_symlink():
+        return frozenset()
+    return frozenset(p.stem for p in folder.glob("*.po") if p.is_file() and not p.is_symlink())

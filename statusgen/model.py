@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 
 from .project import CustomerImpact, Impact, Incident, Project, State, Update
+from .words import N_
 
 SENTENCES = {
-    Impact.NONE: "All Systems Operational",
-    Impact.MAINTENANCE: "Service Under Maintenance",
-    Impact.MINOR: "Minor Service Outage",
-    Impact.MAJOR: "Partial System Outage",
-    Impact.CRITICAL: "Major System Outage",
+    Impact.NONE: N_("All Systems Operational"),
+    Impact.MAINTENANCE: N_("Service Under Maintenance"),
+    Impact.MINOR: N_("Minor Service Outage"),
+    Impact.MAJOR: N_("Partial System Outage"),
+    Impact.CRITICAL: N_("Major System Outage"),
 }
 # The page indicator a component in each state calls for (Statuspage's mapping).
 _INDICATOR_OF_STATE = {

@@ -34,6 +34,7 @@ from typing import Any
 
 from . import model
 from .errors import Problem
+from .language import Language
 from .load import CONFIG_NAME, Mapping, Sequence, load_file, shown_path
 from .markdown import Converted
 from .parse import SECRET
@@ -78,8 +79,9 @@ class Messages:
     """Each update's message, made when first asked for (most updates were sent long ago),
     once for all the channels that take it."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, language: Language) -> None:
         self.settings = replace(project, incidents=())
+        self.language = language
         self.names = {c.id: c.name for c in project.components}
         self.converted = Converted()
         self.made: dict[str, Message] = {}
@@ -87,9 +89,10 @@ class Messages:
     def __call__(self, pending: Pending) -> Message:
         if pending.key not in self.made:
             incident, number = pending.incident, pending.number
-            item = update_item(incident, number, self.settings, self.converted, self.names)
+            item = update_item(incident, number, self.settings, self.converted, self.names,
+                               self.language)
             upto = replace(incident, updates=incident.updates[:number])
-            impact = model.incident_impact(upto).label
+            impact = self.language.gettext(model.incident_impact(upto).label)
             self.made[pending.key] = Message(f"{item.title} ({impact})",
                                              f"{impact}.\n\n{item.text}\n\n{item.url}")
         return self.made[pending.key]
@@ -146,7 +149,7 @@ def notify(root: Path, project: Project, now: datetime, state_path: Path,
     """Send each channel what it has not received (see the module's docstring)."""
     outcome = Outcome([], [], 0)
     pending = published_updates(project, now)
-    compose = Messages(project)
+    compose = Messages(project, Language(project.site.language, root))
     with _locked(state_path, dry_run):
         state = read_state(state_path)
         for channel in project.notify:

@@ -30,6 +30,7 @@ from .project import (
     State,
     Update,
 )
+from .words import SHIPPED
 
 ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
 _TIME = re.compile(
@@ -45,8 +46,8 @@ BUILTIN_THEMES = frozenset({"default"})
 # Every key a status project may hold, by where it stands (docs/project.md documents each).
 KEYS: dict[str, tuple[str, ...]] = {
     "statusgen.yaml": ("site", "groups", "components", "notify"),
-    "site": ("title", "base_url", "timezone", "theme", "history_days", "description",
-             "feed_items", "logo", "stale_after"),
+    "site": ("title", "base_url", "timezone", "language", "theme", "history_days",
+             "description", "feed_items", "logo", "stale_after"),
     "groups": ("id", "name"),
     "components": ("id", "name", "group", "description"),
     "notify": ("name", "url", "components", "events"),
@@ -195,7 +196,7 @@ def parse_project(loaded: LoadedProject) -> Project:
     """Check and convert everything; raises ProjectError listing every problem found. The
     incident files are checked even when statusgen.yaml has problems, so one run shows all."""
     problems = list(loaded.problems)
-    config = _parse_config(loaded.config, loaded.themes, problems)
+    config = _parse_config(loaded.config, loaded.themes, loaded.locales, problems)
     incidents: list[Incident] = []
     seen: dict[str, str] = {}
     for source in loaded.incidents:
@@ -235,7 +236,7 @@ class _Config:
     notify: tuple[Channel, ...] = ()
 
 
-def _parse_config(source: Source, themes: frozenset[str],
+def _parse_config(source: Source, themes: frozenset[str], locales: frozenset[str],
                   problems: list[Problem]) -> _Config | None:
     check = _Checker(source, problems)
     if source.data is None:
@@ -249,7 +250,7 @@ def _parse_config(source: Source, themes: frozenset[str],
     check.keys(doc, KEYS["statusgen.yaml"], ("site", "components"), "statusgen.yaml")
     site = None
     if "site" in doc:
-        site = _parse_site(doc, check, themes)
+        site = _parse_site(doc, check, themes, locales)
     groups: list[Group] = []
     if doc.get("groups") is not None:
         for item, mark in _items(check, doc, "groups"):
@@ -367,7 +368,8 @@ def _good_base_url(url: str) -> bool:
         and _NOT_IN_URL.search(url) is None
 
 
-def _parse_site(doc: Mapping, check: _Checker, themes: frozenset[str]) -> Site | None:
+def _parse_site(doc: Mapping, check: _Checker, themes: frozenset[str],
+                locales: frozenset[str]) -> Site | None:
     site = check.mapping(doc["site"], doc.value_marks["site"], "'site'")
     if site is None:
         return None
@@ -404,7 +406,31 @@ def _parse_site(doc: Mapping, check: _Checker, themes: frozenset[str]) -> Site |
         feed_items = 50
     return Site(check.text(site, "title", required=True), base_url, tz, theme, days,
                 check.text(site, "description"), feed_items, _logo(site, check),
-                _stale_after(site, check))
+                _stale_after(site, check), _language(site, check, locales))
+
+
+def _language(site: Mapping, check: _Checker, locales: frozenset[str]) -> str:
+    """site.language: a language statusgen has a catalogue for, or the project has
+    (locales/<tag>.po) and CLDR knows."""
+    tag = check.text(site, "language", "en")
+    if tag in SHIPPED:
+        return tag
+    mark = site.value_marks["language"]
+    if tag not in locales:
+        known = sorted({*SHIPPED, *locales})
+        same = [k for k in known if k.casefold() == tag.casefold()]  # en-gb: en-GB
+        check.problem(mark, f"no catalogue for the language '{tag}'" + (
+            (f" (did you mean '{same[0]}'?)" if same else did_you_mean(tag, known))
+            or f": statusgen has {', '.join(SHIPPED)}; for another, translate one into "
+               f"locales/{tag}.po"))
+        return "en"
+    from .language import cldr_locale  # Babel, only for a language statusgen does not ship
+
+    if cldr_locale(tag) is None:
+        check.problem(mark, f"'{tag}' is not a language tag CLDR knows: write a BCP 47 tag "
+                            "such as pt-BR, and name its catalogue after it")
+        return "en"
+    return tag
 
 
 _DURATION = re.compile(r"(\d+)\s*(m|h|d)")

@@ -8,6 +8,8 @@ from enum import IntEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .words import N_
+
 
 class State(IntEnum):
     """A component's state, best to worst, so `max()` gives the worst. An incident's state
@@ -32,7 +34,13 @@ class State(IntEnum):
 
 # Worked out once: pages and records ask for them tens of thousands of times.
 _STATE_WORDS = {state: state.name.lower() for state in State}
-_STATE_LABELS = {state: state.name.replace("_", " ").capitalize() for state in State}
+_STATE_LABELS = {
+    State.OPERATIONAL: N_("Operational"),
+    State.UNDER_MAINTENANCE: N_("Under maintenance"),
+    State.DEGRADED_PERFORMANCE: N_("Degraded performance"),
+    State.PARTIAL_OUTAGE: N_("Partial outage"),
+    State.MAJOR_OUTAGE: N_("Major outage"),
+}
 
 
 class Impact(IntEnum):
@@ -51,11 +59,16 @@ class Impact(IntEnum):
     @property
     def label(self) -> str:
         """An incident's weight in words: "Notice", "Maintenance", "Major impact"."""
-        if self is Impact.NONE:
-            return "Notice"
-        if self is Impact.MAINTENANCE:
-            return "Maintenance"
-        return f"{self.name.capitalize()} impact"
+        return _IMPACT_LABELS[self]
+
+
+_IMPACT_LABELS = {
+    Impact.NONE: N_("Notice"),
+    Impact.MAINTENANCE: N_("Maintenance"),
+    Impact.MINOR: N_("Minor impact"),
+    Impact.MAJOR: N_("Major impact"),
+    Impact.CRITICAL: N_("Critical impact"),
+}
 
 
 INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
@@ -76,6 +89,7 @@ class Site:
     feed_items: int = 50  # the most items a feed lists
     logo: str = ""  # an image inside the project, relative to its root; "" for the title in text
     stale_after: timedelta = timedelta(hours=24)  # an incident without an update for longer: warn
+    language: str = "en"  # a BCP 47 tag with a catalogue (statusgen.language)
 
 
 @dataclass(frozen=True)

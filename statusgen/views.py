@@ -18,19 +18,20 @@ from . import history, intervals, model
 from .markdown import Converted
 from .model import Situation
 from .project import Component, CustomerImpact, Impact, Incident, Project, State, Update
+from .words import N_
 
 RECENT_DAYS = 15
 COMPONENT_PAGE = 50  # incidents listed on a component's page, and on each older one
 
 STATUS_LABELS = {
-    "investigating": "Investigating",
-    "identified": "Identified",
-    "monitoring": "Monitoring",
-    "resolved": "Resolved",
-    "scheduled": "Scheduled",
-    "in_progress": "In progress",
-    "verifying": "Verifying",
-    "completed": "Completed",
+    "investigating": N_("Investigating"),
+    "identified": N_("Identified"),
+    "monitoring": N_("Monitoring"),
+    "resolved": N_("Resolved"),
+    "scheduled": N_("Scheduled"),
+    "in_progress": N_("In progress"),
+    "verifying": N_("Verifying"),
+    "completed": N_("Completed"),
 }
 
 
@@ -207,11 +208,6 @@ class IncidentView:
         return update_views(self.incident, self.names, self.converted)[::-1]
 
     @cached_property
-    def duration(self) -> str:
-        """The elapsed time in words; "" when it has not started."""
-        return history.duration_text(self.elapsed) if self.elapsed is not None else ""
-
-    @cached_property
     def postmortem(self) -> Markup:
         return self.converted.html(self.postmortem_text) if self.postmortem_text \
             else Markup("")
@@ -246,7 +242,7 @@ def update_view(incident: Incident, number: int, names: Mapping[str, str],
         number=number,
         anchor=f"update-{number}",
         at=update.at,
-        label=STATUS_LABELS[update.status] if update.status else "Update",
+        label=STATUS_LABELS[update.status] if update.status else N_("Update"),
         status=update.status,
         message=update.message,
         changes=[(names[cid], state) for cid, state in update.components],

@@ -37,12 +37,13 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 
 def small_config(title: str = "Example Status", base_url: str = "https://status.example.com/",
                  components: tuple[tuple[str, str], ...] = (("website", "Website"),
-                                                            ("app", "App"))) -> str:
-    """statusgen.yaml of a small project in Europe/London, without groups: `components` are
-    (id, name) pairs."""
+                                                            ("app", "App")),
+                 language: str = "en-GB") -> str:
+    """statusgen.yaml of a small project in Europe/London, in British English, without
+    groups: `components` are (id, name) pairs."""
     listed = "".join(f"  - {{id: {cid}, name: {name}}}\n" for cid, name in components)
     return (f"site:\n  title: {title}\n  base_url: {base_url}\n  timezone: Europe/London\n"
-            f"components:\n{listed}")
+            f"  language: {language}\ncomponents:\n{listed}")
 
 
 def run_build(project: Path, *args: str, out: Path | None = None, now: str | None = None

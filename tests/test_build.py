@@ -21,6 +21,7 @@ site:
   title: Example Status
   base_url: https://status.example.com/shop/
   timezone: Europe/London
+  language: en-GB
 groups:
   - {id: online, name: Online}
 components:

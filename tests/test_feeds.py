@@ -34,6 +34,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from statusgen import model
 from statusgen.build import read_project
+from statusgen.language import Language
 from statusgen.markdown import Converted
 from statusgen.parse import parse_time
 from statusgen.project import Incident, Update
@@ -525,7 +526,8 @@ def test_lone_surrogates_and_other_non_characters_are_dropped(
         project.incidents[0], replace(incident, title="Ti\ud83dt\udc00le", updates=(bad,)),
         *project.incidents[2:]))
     at = model.situation(project, now)
-    outputs = feed_outputs(at, incident_views(at), replace(at.project, incidents=()), Converted())
+    outputs = feed_outputs(at, incident_views(at), replace(at.project, incidents=()), Converted(),
+                           Language("en-GB"))
     for name, data in {p: d for o in outputs for p, d in o.files().items()}.items():
         text = data.decode("utf-8")  # would fail on a lone surrogate
         assert not NOT_XML.search(text), name

@@ -12,6 +12,7 @@ from conftest import DEMO_NOW, REPO, WriteProject, build_site
 from icalendar import Calendar, Event
 
 from statusgen import model
+from statusgen.language import Language
 from statusgen.markdown import Converted, markdown_html
 from statusgen.project import Component, Incident, Project, Site, Update
 from statusgen.render.ical import ical_output, plain_text
@@ -46,7 +47,7 @@ def test_the_demo_window_in_utc(tmp_path: Path) -> None:
     description = str(event["DESCRIPTION"])
     assert description.startswith("Overnight on Tuesday 20 May, from 1am to 4am, we are")
     assert "you will not be able to sign in" in description  # Markdown gone, words kept
-    assert "Affected: App, Website" in description
+    assert "Affected: App and Website" in description
     assert description.endswith(
         "https://status.example.com/incidents/2025-05-20-app-sign-in-maintenance/")
     assert all(line.endswith(b"\r") or not line for line in data.split(b"\n"))
@@ -129,7 +130,7 @@ def test_hostile_text_round_trips_and_cannot_add_a_property() -> None:
     now = datetime(2025, 5, 2, 12, 0, tzinfo=UTC)
     at = model.situation(_hostile_project(), now)
     settings = replace(at.project, incidents=())
-    data = ical_output(at, settings, Converted()).files()["maintenance.ics"]
+    data = ical_output(at, settings, Converted(), Language("en-GB")).files()["maintenance.ics"]
     calendar = Calendar.from_ical(data)
     assert not [name for name in calendar if name.startswith("X-EVIL")]
     [event] = calendar.walk("VEVENT")

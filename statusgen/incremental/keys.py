@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -26,7 +26,8 @@ def _iso(moment: date) -> str:
 
 # How values of these types read: the rest are looked at more closely (and remembered).
 _PLAIN: dict[type, Callable[[Any], str]] = {
-    **dict.fromkeys((str, int, float, bool, type(None)), repr), datetime: _iso, date: _iso}
+    **dict.fromkeys((str, int, float, bool, type(None)), repr), datetime: _iso, date: _iso,
+    timedelta: repr}
 
 
 _TEXT = {str, int, float, bool, type(None)}  # what repr writes as _PLAIN does

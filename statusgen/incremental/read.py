@@ -37,6 +37,7 @@ from ..load import (
     load_file,
     load_project,
     lock_incidents,
+    project_locales,
     shown_path,
 )
 from ..parse import parse_project
@@ -100,6 +101,7 @@ def scan(root: Path) -> Scan:
         if folder == str(themes):
             digest.update(f"{sorted(dirs)}".encode())
         simple &= not any(os.path.islink(os.path.join(folder, n)) for n in [*dirs, *names])
+    digest.update(f"{sorted(project_locales(root))}".encode())  # parse checks the language
     files, stems, plain = _incident_files(root / "incidents")
     # x.yaml and x.yml: leave it to parse to say
     simple &= plain and len(set(stems.values())) == len(stems)
@@ -189,6 +191,7 @@ class ShardReader:
     entries: Mapping[str, Entry]  # the unchanged files
     config: Source
     themes: frozenset[str]
+    locales: frozenset[str]
     records: Records
     parent: int = field(default_factory=os.getpid)
 
@@ -209,7 +212,8 @@ class ShardReader:
                 sources.append(read.source)
                 steady[read.source.stem] = (name, read.steady)
         try:
-            more = parse_project(LoadedProject(self.config, tuple(sources), self.themes, ()))
+            more = parse_project(LoadedProject(self.config, tuple(sources), self.themes, (),
+                                               self.locales))
         except ProjectError:
             return [None]
         found += [Found(steady[i.id][0], i, steady[i.id][1]) for i in more.incidents]
@@ -285,8 +289,8 @@ class ReadCache:
         by_shard: dict[int, list[str]] = {}
         for name in changed:
             by_shard.setdefault(shard_of(name), []).append(name)
-        config, themes, configured = settings
-        reader = ShardReader(root, found, old, entries, config, themes, self.records)
+        config, themes, locales, configured = settings
+        reader = ShardReader(root, found, old, entries, config, themes, locales, self.records)
         with Forked(reader, [by_shard[shard] for shard in sorted(by_shard)],
                     available_workers()) as reading:
             results = list(reading)
@@ -360,16 +364,19 @@ class ReadCache:
                 if shard_of(name) == shard})
 
 
-def _settings(root: Path) -> tuple[Source, frozenset[str], Project] | None:
-    """statusgen.yaml, the theme names and the project they make (without incidents), if they
-    are valid (else None: reading everything then reports their problems)."""
+def _settings(root: Path) -> tuple[Source, frozenset[str], frozenset[str], Project] | None:
+    """statusgen.yaml, the theme names, the project's languages and the project they make
+    (without incidents), if they are valid (else None: reading everything then reports their
+    problems)."""
     shown = shown_path(root, CONFIG_NAME)
     data, problems = load_file(root / CONFIG_NAME, shown)
     config = Source(shown, "statusgen", data)
     themes = frozenset(p.name for p in (root / "themes").iterdir() if p.is_dir()) \
         if (root / "themes").is_dir() else frozenset()
+    locales = project_locales(root)
     try:
-        return config, themes, parse_project(LoadedProject(config, (), themes, tuple(problems)))
+        return config, themes, locales, parse_project(
+            LoadedProject(config, (), themes, tuple(problems), locales))
     except ProjectError:
         return None
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from .. import model
 from ..intervals import Segment
+from ..language import Language
 from ..model import Situation
 from ..project import Component, Group, Incident, Project, State
 from ..views import IncidentView
@@ -242,9 +243,10 @@ class _Page:
             "updated_at": self.time(self.last_change()),
         }
 
-    def status(self) -> dict[str, str]:
+    def status(self, language: Language) -> dict[str, str]:
+        """Statuspage's machine word, and its sentence in the site's language."""
         return {"indicator": self.indicator.word,
-                "description": model.SENTENCES[self.indicator]}
+                "description": language.gettext(model.SENTENCES[self.indicator])}
 
     def created_at(self, incident: Incident) -> datetime:
         if incident.updates:
@@ -330,10 +332,11 @@ def _dump(data: dict[str, Any]) -> bytes:
 
 
 def api_output(at: Situation, by_id: Mapping[str, IncidentView],
-               lines: Mapping[str, list[Segment]]) -> Output:
+               lines: Mapping[str, list[Segment]], language: Language) -> Output:
     """The Statuspage API v2 files of the project at `at.now`; `lines`: its timelines. Made by
     every build: what they say of the present depends on nearly everything."""
-    return Output("api/v2/summary.json", partial(_api_files, at, by_id, lines), keyed=False)
+    return Output("api/v2/summary.json", partial(_api_files, at, by_id, lines, language),
+                  keyed=False)
 
 
 def last_change(at: Situation, views: Mapping[str, IncidentView],
@@ -350,7 +353,7 @@ def _page(at: Situation, views: Mapping[str, IncidentView],
 
 
 def _api_files(at: Situation, views: Mapping[str, IncidentView],
-               lines: Mapping[str, list[Segment]]) -> dict[str, bytes]:
+               lines: Mapping[str, list[Segment]], language: Language) -> dict[str, bytes]:
     project, now = at.project, at.now
     page = _page(at, views, lines)
     about = page.page()
@@ -371,7 +374,7 @@ def _api_files(at: Situation, views: Mapping[str, IncidentView],
                          key=lambda i: (i.scheduled_start or now, i.id))
     upcoming = [i.id for i in maintenance if views[i.id].status == "scheduled"]
     active = [i.id for i in maintenance if views[i.id].status in ("in_progress", "verifying")]
-    status = page.status()
+    status = page.status(language)
 
     def shaped(ids: Iterable[str]) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []

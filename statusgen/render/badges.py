@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from functools import partial
 
 from .. import model
+from ..language import Language
 from ..project import Impact, Project, State
 from . import Output
 
@@ -97,20 +98,21 @@ def badge(label: str, message: str, colour: str) -> bytes:
     return ET.tostring(svg, encoding="unicode").encode("utf-8") + b"\n"
 
 
-def badges_output(settings: Project, indicator: Impact, states: Mapping[str, State]
-                  ) -> Output:
-    """badge.svg (the overall indicator) and components/<id>/badge.svg; `settings`: the
-    project's, without incidents."""
-    return Output("badge.svg", partial(_badges, settings),
+def badges_output(settings: Project, language: Language, indicator: Impact,
+                  states: Mapping[str, State]) -> Output:
+    """badge.svg (the overall indicator) and components/<id>/badge.svg, in `language`;
+    `settings`: the project's, without incidents."""
+    return Output("badge.svg", partial(_badges, settings, language),
                   {"indicator": indicator, "states": states})
 
 
-def _badges(settings: Project, indicator: Impact, states: Mapping[str, State]
-            ) -> dict[str, bytes]:
-    files = {"badge.svg": badge(settings.site.title, model.SENTENCES[indicator],
+def _badges(settings: Project, language: Language, indicator: Impact,
+            states: Mapping[str, State]) -> dict[str, bytes]:
+    _ = language.gettext
+    files = {"badge.svg": badge(settings.site.title, _(model.SENTENCES[indicator]),
                                 INDICATOR_COLOURS[indicator])}
     for component in settings.components:
         state = states[component.id]
-        files[f"components/{component.id}/badge.svg"] = badge(component.name, state.label,
+        files[f"components/{component.id}/badge.svg"] = badge(component.name, _(state.label),
                                                               STATE_COLOURS[state])
     return files

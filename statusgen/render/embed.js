@@ -64,6 +64,8 @@
     } catch (e) { add(root, "style", CONFIG.css); }  // an older browser
     banner = add(root, "div");
     banner.setAttribute("role", "status");
+    banner.lang = CONFIG.lang;  // the site's language, whatever the host page's
+    banner.dir = CONFIG.dir;
     if (framed) document.body.style.margin = "0";
     if (script.parentNode && script.parentNode !== document.head) {
       script.parentNode.insertBefore(host, script);

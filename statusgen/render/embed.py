@@ -16,6 +16,7 @@ from pathlib import Path
 
 from markupsafe import escape
 
+from ..language import Language
 from ..project import Impact, Project
 from ..views import STATUS_LABELS
 from . import Output
@@ -31,21 +32,24 @@ _POLICY = "default-src 'none'; script-src 'self'; connect-src 'self'; base-uri '
 _SHOWN_STATUSES = ("investigating", "identified", "monitoring", "in_progress", "verifying")
 
 
-def embed_output(settings: Project) -> Output:
-    """embed.js and embed.html, which only the site's settings shape."""
-    return Output("embed.js", partial(render_embed, settings))
+def embed_output(settings: Project, language: Language) -> Output:
+    """embed.js and embed.html, which only the site's settings and language shape."""
+    return Output("embed.js", partial(render_embed, settings, language))
 
 
-def render_embed(settings: Project) -> dict[str, bytes]:
+def render_embed(settings: Project, language: Language) -> dict[str, bytes]:
     site = settings.site
+    _ = language.gettext
     config = {
         "base": site.base_url,
+        "lang": language.tag,
+        "dir": language.direction,
         "ids": {c.id: statuspage_id("component", c.id) for c in settings.components},
         "words": {
-            **{i.word: i.label for i in (Impact.MINOR, Impact.MAJOR, Impact.CRITICAL)},
-            "maintenance": "Maintenance in progress",
-            **{s: STATUS_LABELS[s] for s in _SHOWN_STATUSES},
-            "more": "What still works", "details": "Details", "dismiss": "Dismiss",
+            **{i.word: _(i.label) for i in (Impact.MINOR, Impact.MAJOR, Impact.CRITICAL)},
+            "maintenance": _("Maintenance in progress"),
+            **{s: _(STATUS_LABELS[s]) for s in _SHOWN_STATUSES},
+            "more": _("What still works"), "details": _("Details"), "dismiss": _("Dismiss"),
         },
         "css": compact_css((_SOURCE / "embed.css").read_bytes()).decode().strip(),
     }
@@ -54,14 +58,15 @@ def render_embed(settings: Project) -> dict[str, bytes]:
     source = (_SOURCE / "embed.js").read_text()
     script = source[source.index("*/") + 2:].lstrip().replace(
         "__CONFIG__", json.dumps(config, ensure_ascii=False).replace("</", "<\\/"))
+    title = _("%(title)s: status banner") % {"title": site.title}
     page = f"""<!doctype html>
-<html lang="en-GB">
+<html lang="{language.tag}"{' dir="rtl"' if language.direction == "rtl" else ""}>
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{_POLICY}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>{escape(site.title)}: status banner</title>
+<title>{escape(title)}</title>
 </head>
 <body>
 <script src="embed.js" async data-query></script>

@@ -20,14 +20,18 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from functools import partial
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 from markupsafe import Markup
 
 from .. import model
+from ..language import Language
 from ..markdown import Converted
 from ..model import Situation
 from ..project import Incident, Project, State
 from ..views import IncidentView, UpdateView, update_view
+from ..words import N_
 from . import Output
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -41,7 +45,7 @@ ET.register_namespace("atom", ATOM)  # the RSS feed's atom:link rel="self"
 
 # What a maintenance's status means for its components, in words.
 _MAINTENANCE_STATE = {
-    "scheduled": "Under maintenance during the window",
+    "scheduled": N_("Under maintenance during the window"),
     "in_progress": State.UNDER_MAINTENANCE.label,
     "verifying": State.UNDER_MAINTENANCE.label,
     "completed": State.OPERATIONAL.label,
@@ -73,11 +77,21 @@ class _Channel:
     title: str
     description: str
     home: str  # absolute URL of the page the feed is about
+    language: str  # its items' language, a BCP 47 tag
 
 
-def _when(moment: datetime, project: Project) -> str:
-    local = moment.astimezone(project.site.timezone)
-    return f"{local.day} {local:%b %Y, %H:%M %Z}"
+class _Words(NamedTuple):
+    """How an item says things: in the site's language, at the site's time zone."""
+
+    language: Language
+    timezone: ZoneInfo
+
+    def _(self, message: str, **values: object) -> Markup:
+        """A message of the catalogue (trusted, as the templates' are), its values escaped."""
+        return Markup(self.language.gettext(message)) % values
+
+    def when(self, moment: datetime) -> str:
+        return self.language.moment(moment.astimezone(self.timezone))
 
 
 def _states_in_words(incident: Incident, update: UpdateView,
@@ -99,14 +113,15 @@ def _states_in_words(incident: Incident, update: UpdateView,
     return changes
 
 
-def _edited(edited: datetime | None, project: Project) -> Markup:
+def _edited(edited: datetime | None, words: _Words) -> Markup:
     """The mark of a corrected update, after its message."""
     if edited is None:
         return Markup("")
-    return Markup("<p><em>Edited {}.</em></p>").format(_when(edited, project))
+    return Markup("<p><em>{}</em></p>").format(words._("Edited %(time)s.",
+                                                       time=words.when(edited)))
 
 
-def _in_force(incident: Incident, update: UpdateView, project: Project) -> Markup:
+def _in_force(incident: Incident, update: UpdateView, words: _Words) -> Markup:
     """What customers may count on after an update, as HTML after its message: the customer
     impact in force (with when it was last confirmed, when an earlier update said it) and the
     next update it promises."""
@@ -116,19 +131,21 @@ def _in_force(incident: Incident, update: UpdateView, project: Project) -> Marku
     if impact is not None:
         written = model.customer_impact_update(upto)
         if written is not None and written is not upto.updates[-1]:
-            html += Markup("<p><em>As last confirmed {}:</em></p>").format(
-                _when(written.at, project))
-        for label, items in (("Still working", impact.still_works),
-                             ("Not working", impact.not_working)):
+            html += Markup("<p><em>{}</em></p>").format(
+                words._("As last confirmed %(time)s:", time=words.when(written.at)))
+        for label, items in ((N_("Still working"), impact.still_works),
+                             (N_("Not working"), impact.not_working)):
             if items:
-                html += Markup("<p><strong>{}:</strong></p><ul>{}</ul>").format(
-                    label, Markup("").join(Markup("<li>{}</li>").format(i) for i in items))
+                html += Markup("<p><strong>{}</strong></p><ul>{}</ul>").format(
+                    words._("%(label)s:", label=words._(label)),
+                    Markup("").join(Markup("<li>{}</li>").format(i) for i in items))
         if impact.workaround:
-            html += Markup("<p><strong>What you can do:</strong> {}</p>").format(
-                impact.workaround)
+            html += Markup("<p>{}</p>").format(words._(
+                "<strong>What you can do:</strong> %(workaround)s",
+                workaround=impact.workaround))
     if update.next_update is not None:
-        html += Markup("<p><strong>Next update</strong> by {}.</p>").format(
-            _when(update.next_update, project))
+        html += Markup("<p>{}</p>").format(words._("<strong>Next update</strong> by %(time)s.",
+                                                   time=words.when(update.next_update)))
     return html
 
 
@@ -147,17 +164,19 @@ def _text(html: str) -> str:
     return text
 
 
-def _details(incident: Incident, states: list[tuple[str, str]], project: Project) -> Markup:
-    """The window of a maintenance and the components' new states, as HTML after the message."""
+def _details(incident: Incident, states: list[tuple[str, str]], words: _Words) -> Markup:
+    """The window of a maintenance and the components' new states (messages of the
+    catalogue), as HTML after the message."""
     html = Markup("")
     if incident.is_maintenance:
         assert incident.scheduled_start is not None and incident.scheduled_end is not None
-        html += Markup("<p>Scheduled window: {} to {}.</p>").format(
-            _when(incident.scheduled_start, project), _when(incident.scheduled_end, project))
+        html += Markup("<p>{}</p>").format(words._(
+            "Scheduled window: %(start)s to %(end)s.", start=words.when(incident.scheduled_start),
+            end=words.when(incident.scheduled_end)))
     if states:
-        rows = Markup("").join(Markup("<li>{}: {}</li>").format(name, state)
-                               for name, state in states)
-        html += Markup("<p>Affected components:</p><ul>{}</ul>").format(rows)
+        rows = Markup("").join(Markup("<li>{}</li>").format(words._(
+            "%(name)s: %(state)s", name=name, state=words._(state))) for name, state in states)
+        html += Markup("<p>{}</p><ul>{}</ul>").format(words._("Affected components:"), rows)
     return html
 
 
@@ -206,30 +225,31 @@ def _newest(incidents: list[Incident], limit: int) -> list[ItemKey]:
 
 
 def update_item(incident: Incident, number: int, settings: Project, converted: Converted,
-               names: Mapping[str, str]) -> FeedItem:
-    """The item of update `number` (0: the announcement of a maintenance without updates);
-    `names`: the components', by id."""
+                names: Mapping[str, str], language: Language) -> FeedItem:
+    """The item of update `number` (0: the announcement of a maintenance without updates) in
+    `language`; `names`: the components', by id."""
     page = f"{settings.site.base_url}incidents/{incident.id}/"
+    words = _Words(language, settings.site.timezone)
     if number:
         update = update_view(incident, number, names, converted)
         states = _states_in_words(incident, update, names)
         return _item(incident, update.number, update.anchor, f"{page}#{update.anchor}",
-                     f"[{update.label}] {incident.title}",
-                     update.html + _edited(update.edited, settings)
-                     + _in_force(incident, update, settings)
-                     + _details(incident, states, settings), update.at, update.edited)
+                     f"[{language.gettext(update.label)}] {incident.title}",
+                     update.html + _edited(update.edited, words)
+                     + _in_force(incident, update, words)
+                     + _details(incident, states, words), update.at, update.edited)
     # announced without an update: one item, dated at the start of its window
     assert incident.scheduled_start is not None
     states = [(names[cid], _MAINTENANCE_STATE["scheduled"])
               for cid in incident.maintenance_components]
-    return _item(incident, 0, "scheduled", page, f"[Scheduled] {incident.title}",
-                 Markup("<p>Maintenance is scheduled.</p>") + _details(incident, states,
-                                                                       settings),
-                 incident.scheduled_start)
+    return _item(incident, 0, "scheduled", page,
+                 f"[{language.gettext(N_('Scheduled'))}] {incident.title}",
+                 Markup("<p>{}</p>").format(words._("Maintenance is scheduled."))
+                 + _details(incident, states, words), incident.scheduled_start)
 
 
 def feed_outputs(at: Situation, by_id: Mapping[str, IncidentView], settings: Project,
-                 converted: Converted) -> list[Output]:
+                 converted: Converted, language: Language) -> list[Output]:
     """The site's feeds and every component's; `settings`: the project's, without incidents.
     A feed is made of the incidents it lists (as published) and the numbers of their updates,
     and dated by its newest item (`now` when it has none)."""
@@ -246,24 +266,28 @@ def feed_outputs(at: Situation, by_id: Mapping[str, IncidentView], settings: Pro
 
     def feed(channel: _Channel, chosen: list[ItemKey], formats: Sequence[str]) -> Output:
         return Output(f"{channel.path}.{formats[0]}",
-                      partial(_feed_files, settings, converted, made, formats), {
+                      partial(_feed_files, settings, converted, language, made, formats), {
                           "channel": channel, "updated": chosen[0][0] if chosen else at.now,
                           "items": [(incidents[iid], number) for _, iid, number in chosen]})
 
+    _ = language.gettext
     outputs = [feed(_Channel("feed", xml_text(site.title), xml_text(
-        site.description or f"Every update on incidents and maintenance from {site.title}."),
-        site.base_url), _newest(order, site.feed_items), ("rss", "atom", "json"))]
+        site.description or _("Every update on incidents and maintenance from %(title)s.")
+        % {"title": site.title}), site.base_url, language.tag),
+        _newest(order, site.feed_items), ("rss", "atom", "json"))]
     for component in settings.components:
         outputs.append(feed(_Channel(
             f"components/{component.id}/feed", xml_text(f"{component.name} · {site.title}"),
-            xml_text(f"Every update on incidents and maintenance affecting {component.name}, "
-                     f"from {site.title}."), f"{site.base_url}components/{component.id}/"),
+            xml_text(_("Every update on incidents and maintenance affecting %(name)s, from "
+                       "%(title)s.") % {"name": component.name, "title": site.title}),
+            f"{site.base_url}components/{component.id}/", language.tag),
             _newest(touching[component.id], site.feed_items), ("rss", "atom")))
     return outputs
 
 
-def _feed_files(settings: Project, converted: Converted, made: dict[tuple[str, int], FeedItem],
-                formats: Sequence[str], channel: _Channel, updated: datetime,
+def _feed_files(settings: Project, converted: Converted, language: Language,
+                made: dict[tuple[str, int], FeedItem], formats: Sequence[str],
+                channel: _Channel, updated: datetime,
                 items: list[tuple[Incident, int]]) -> dict[str, bytes]:
     """A feed's files; `made`: the items made for the other feeds of the same incidents as
     published (one build's)."""
@@ -271,7 +295,7 @@ def _feed_files(settings: Project, converted: Converted, made: dict[tuple[str, i
     for incident, number in items:
         if (incident.id, number) not in made:
             made[incident.id, number] = update_item(incident, number, settings, converted,
-                                                   names)
+                                                    names, language)
     listed = [made[incident.id, number] for incident, number in items]
     return {f"{channel.path}.{form}": _FORMATS[form](channel, listed, updated, settings)
             for form in formats}
@@ -300,6 +324,7 @@ def _rss(channel: _Channel, items: list[FeedItem], updated: datetime, project: P
     _add(head, "title", channel.title)
     _add(head, "link", channel.home)
     _add(head, "description", channel.description)
+    _add(head, "language", channel.language)
     _add(head, f"{{{ATOM}}}link", rel="self", type="application/rss+xml",
          href=f"{project.site.base_url}{channel.path}.rss")
     _add(head, "lastBuildDate", format_datetime(updated.astimezone(UTC), usegmt=True))
@@ -319,7 +344,7 @@ def _atom(channel: _Channel, items: list[FeedItem], updated: datetime, project: 
     # Atom as the default namespace, declared on the root, so no element needs a prefix
     # (ElementTree's default_namespace option refuses unprefixed attributes such as rel).
     self_url = f"{project.site.base_url}{channel.path}.atom"
-    feed = ET.Element("feed", xmlns=ATOM)
+    feed = ET.Element("feed", {"xmlns": ATOM, "xml:lang": channel.language})
     _add(feed, "title", channel.title)
     _add(feed, "subtitle", channel.description)
     _add(feed, "link", rel="alternate", type="text/html", href=channel.home)
@@ -353,6 +378,7 @@ def _json_feed(channel: _Channel, items: list[FeedItem], updated: datetime,
         "home_page_url": channel.home,
         "feed_url": f"{project.site.base_url}{channel.path}.json",
         "description": channel.description,
+        "language": channel.language,
         "authors": [{"name": xml_text(project.site.title)}],
         "items": [{
             "id": item.id,

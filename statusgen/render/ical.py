@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from .. import model
+from ..language import Language
 from ..markdown import Converted
 from ..model import Situation
 from ..project import Incident, Project
@@ -61,17 +62,19 @@ def event_uid(incident_id: str, base_url: str) -> str:
 
 
 def _event(incident: Incident, settings: Project, converted: Converted,
-           names: Mapping[str, str]) -> Event:
+           names: Mapping[str, str], language: Language) -> Event:
     from icalendar import Event
 
     assert incident.scheduled_start is not None and incident.scheduled_end is not None
     base_url = settings.site.base_url
     url = f"{base_url}incidents/{incident.id}/"
-    affected = ", ".join(names[cid] for cid in model.affected_components(incident))
+    _ = language.gettext
+    affected = language.names([names[cid] for cid in model.affected_components(incident)])
     latest = plain_text(converted.html(incident.updates[-1].message)) \
         if incident.updates else ""
     description = "\n\n".join(part for part in (
-        latest, f"Affected: {affected}" if affected else "", f"Updates: {url}") if part)
+        latest, _("Affected: %(names)s") % {"names": affected} if affected else "",
+        _("Updates: %(url)s") % {"url": url}) if part)
     stamp = incident.updates[-1].at if incident.updates else incident.scheduled_start
 
     event = Event()
@@ -90,7 +93,8 @@ def _event(incident: Incident, settings: Project, converted: Converted,
     return event
 
 
-def ical_output(at: Situation, settings: Project, converted: Converted) -> Output:
+def ical_output(at: Situation, settings: Project, converted: Converted, language: Language
+                ) -> Output:
     """maintenance.ics, made of the windows it lists (as published): it says nothing of the
     present, so it stays as it is until one of them changes. `settings`: the project's,
     without incidents."""
@@ -102,12 +106,12 @@ def ical_output(at: Situation, settings: Project, converted: Converted) -> Outpu
 
     windows = sorted(filter(shown, at.project.incidents),
                      key=lambda i: (i.scheduled_start or at.now, i.id))
-    return Output("maintenance.ics", partial(_calendar, settings, converted),
+    return Output("maintenance.ics", partial(_calendar, settings, converted, language),
                   {"windows": windows})
 
 
-def _calendar(settings: Project, converted: Converted, windows: list[Incident]
-              ) -> dict[str, bytes]:
+def _calendar(settings: Project, converted: Converted, language: Language,
+              windows: list[Incident]) -> dict[str, bytes]:
     from icalendar import Calendar, vDuration
 
     site = settings.site
@@ -115,7 +119,7 @@ def _calendar(settings: Project, converted: Converted, windows: list[Incident]
     calendar.add("version", "2.0")
     calendar.add("prodid", PRODID)
     calendar.add("calscale", "GREGORIAN")
-    name = _text(f"{site.title}: scheduled maintenance")
+    name = _text(language.gettext("%(title)s: scheduled maintenance") % {"title": site.title})
     calendar.add("name", name)  # RFC 7986
     calendar.add("x-wr-calname", name)  # what most calendar apps read
     calendar.add("url", site.base_url)
@@ -123,5 +127,5 @@ def _calendar(settings: Project, converted: Converted, windows: list[Incident]
     calendar.add("x-published-ttl", "PT1H")
     names = {c.id: c.name for c in settings.components}
     for incident in windows:
-        calendar.add_component(_event(incident, settings, converted, names))
+        calendar.add_component(_event(incident, settings, converted, names, language))
     return {"maintenance.ics": calendar.to_ical()}

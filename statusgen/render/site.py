@@ -37,10 +37,11 @@ class Site:
 def machine_outputs(site: Site) -> list[Output]:
     """The feeds, the API, the calendar, the badges, the embeddable banner and `_headers`."""
     at, t = site.at, site.templates
-    return [*feed_outputs(at, site.by_id, t.settings, t.markdown),
-            api_output(at, site.by_id, site.histories.lines),
-            ical_output(at, t.settings, t.markdown),
-            badges_output(t.settings, at.indicator, at.states), embed_output(t.settings),
+    return [*feed_outputs(at, site.by_id, t.settings, t.markdown, t.language),
+            api_output(at, site.by_id, site.histories.lines, t.language),
+            ical_output(at, t.settings, t.markdown, t.language),
+            badges_output(t.settings, t.language, at.indicator, at.states),
+            embed_output(t.settings, t.language),
             headers_output(t.settings)]
 
 

@@ -24,8 +24,10 @@ from jinja2 import (
     StrictUndefined,
     UndefinedError,
 )
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
+from ..history import Bar
+from ..language import Language
 from ..markdown import Converted
 from ..model import SENTENCES
 from ..project import Impact, Project
@@ -58,6 +60,7 @@ class Theme:
             keep_trailing_newline=True,
             auto_reload=False,  # a Theme serves one build: no need to stat every template
             bytecode_cache=compiled,  # templates compiled by an earlier build
+            extensions=["jinja2.ext.i18n"],
         )
 
     def fingerprint(self) -> str:
@@ -117,44 +120,63 @@ class Present(NamedTuple):
 
 class Templates:
     """The theme's templates bound to a project's `settings` (the project without its
-    incidents): `page` renders one page. Views convert Markdown through `markdown`, which a
-    build may replace between pages (the HTML is the same)."""
+    incidents) and to a language: `page` renders one page. Views convert Markdown through
+    `markdown`, which a build may replace between pages (the HTML is the same)."""
 
     def __init__(self, theme: Theme, settings: Project, assets: Mapping[str, str],
-                 markdown: Converted | None = None) -> None:
+                 markdown: Converted | None = None, language: Language | None = None) -> None:
         self.theme = theme
         self.env = theme.env
         self.settings = settings
         self.site = settings.site
         self.assets = assets  # a static file's name -> its content-hashed path in the site
         self.markdown = markdown if markdown is not None else Converted()
+        self.language = language if language is not None else \
+            Language(self.site.language, theme.project_root)
         self._times: dict[tuple[datetime, bool], Markup] = {}  # pages show the same moments
-        self.env.filters.update(time=self._time, day=self._day, shortday=self._shortday)
+        self.env.install_gettext_translations(  # type: ignore[attr-defined]
+            self.language.translations, newstyle=True)
+        self.env.filters.update(
+            time=self._time, day=self._day, shortday=self._shortday, month=self.language.month,
+            duration=self.language.duration, percent=self.language.percent,
+            bar_summary=self._bar_summary, names=self.language.names)
 
     def __fingerprint__(self) -> str:
         """What every page made with these templates shares (statusgen.incremental.keys): the
-        theme's files, the settings and the static files' names (which hold their content)."""
+        theme's files, the settings, the static files' names (which hold their content) and
+        the language's catalogues."""
         return hashlib.sha256("\x1f".join([
-            self.theme.fingerprint(), repr(self.settings), repr(sorted(self.assets.items()))
+            self.theme.fingerprint(), repr(self.settings), repr(sorted(self.assets.items())),
+            self.language.__fingerprint__()
         ]).encode()).hexdigest()
 
     def _time(self, moment: datetime, with_date: bool = True) -> Markup:
         found = self._times.get((moment, with_date))
         if found is None:
             local = moment.astimezone(self.site.timezone)
-            shown = f"{local.day} {local:%b %Y, %H:%M %Z}" if with_date else f"{local:%H:%M %Z}"
             found = self._times[(moment, with_date)] = Markup(
-                f'<time datetime="{escape(local.isoformat())}">{escape(shown)}</time>')
+                '<time datetime="{}">{}</time>').format(
+                local.isoformat(), self.language.moment(local, with_date))
         return found
 
     def _day(self, moment: datetime) -> Markup:
         local = moment.astimezone(self.site.timezone)
         return Markup('<time datetime="{}">{}</time>').format(
-            local.date().isoformat(), f"{local.day} {local:%B %Y}")
+            local.date().isoformat(), self.language.day(local))
 
     def _shortday(self, moment: datetime) -> str:
-        local = moment.astimezone(self.site.timezone)
-        return f"{local.day} {local:%b %Y}"
+        return self.language.shortday(moment.astimezone(self.site.timezone))
+
+    def _bar_summary(self, bar: Bar) -> str:
+        """A day of a component's bars in words: how long each state lasted, worst first."""
+        _ = self.language.gettext
+        if bar.all_day:
+            return _("%(state)s all day") % {"state": _(bar.state.label)}
+        if not bar.lengths:
+            return _("No downtime")
+        return "; ".join(_("%(state)s for %(duration)s") % {
+            "state": _(state.label), "duration": self.language.duration(length, nearest=True)}
+            for state, length in bar.lengths)
 
     def page(self, template: str, path: str, now: datetime, present: Present | None,
              root: str | None = None, **context: Any) -> bytes:
@@ -165,11 +187,13 @@ class Templates:
             root = "../" * path.count("/")
         site = self.site
         shown = {} if present is None else {
-            "indicator": present.indicator, "sentence": SENTENCES[present.indicator],
+            "indicator": present.indicator,
+            "sentence": self.language.gettext(SENTENCES[present.indicator]),
             "updated": present.updated.astimezone(site.timezone).isoformat()}
         try:
             html = self.env.get_template(template).render(
-                site=site, root=root, now=now, page_url=site.base_url +
+                site=site, root=root, now=now, lang=self.language.tag,
+                direction=self.language.direction, page_url=site.base_url +
                 path.removesuffix("index.html"),
                 asset=lambda name: f"{root}{self.assets[name]}", **shown, **context)
         except UndefinedError as err:  # which page, and why a value the others have is missing
