@@ -165,7 +165,11 @@ class Language:
                                  (minutes, "duration-minute")) if n]
         if not parts:
             return self.gettext("less than a minute")
-        return format_list(parts[:2], locale=self.locale)  # CLDR "and"
+        if len(parts) == 1:
+            return parts[0]
+        # The language's own join: CLDR's lists say "a(c)" in Welsh, and Babel's Arabic
+        # pair of units repeats the second.
+        return self.gettext("%(larger)s %(smaller)s") % {"larger": parts[0], "smaller": parts[1]}
 
     def percent(self, figure: str) -> str:
         """'99.95' (a percentage, as the API writes it) -> '99.95%', '99,95 %'."""

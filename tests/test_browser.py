@@ -77,6 +77,19 @@ def example_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield from _serve(project / "site")
 
 
+@pytest.fixture(scope="module", params=["ar", "cy"])
+def language_url(request: pytest.FixtureRequest,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo in Arabic (right to left) and in Welsh."""
+    project = tmp_path_factory.mktemp(f"demo-{request.param}")
+    shutil.copytree(REPO / "incidents", project / "incidents")
+    config = (REPO / "statusgen.yaml").read_text()
+    (project / "statusgen.yaml").write_text(config.replace("language: en-GB",
+                                                           f"language: {request.param}"))
+    build_site(project, project / "site")
+    yield from _serve(project / "site")
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     with playwright_api.sync_playwright() as p:
@@ -364,6 +377,44 @@ def test_axe_finds_no_violations_in_the_example_theme(browser: Any, example_url:
                                                       scheme: str) -> None:
     violations, _ = _axe(browser, example_url, scheme)
     assert violations == [], json.dumps(violations, indent=1)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", ["front", "incident", "component"])
+def test_axe_finds_no_violations_in_other_languages(browser: Any, language_url: str, name: str,
+                                                    scheme: str) -> None:
+    violations, _ = _axe(browser, language_url + PAGES[name], scheme)
+    assert violations == [], json.dumps(violations, indent=1)
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_right_to_left_pages_mirror_and_time_runs_from_the_right(browser: Any,
+                                                                 language_url: str,
+                                                                 width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.goto(language_url + PAGES["component"])
+    rtl = page.evaluate("document.documentElement.dir") == "rtl"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    bars = page.locator(".bars").first.locator(".bar")
+    oldest, today = bars.first.bounding_box(), bars.last.bounding_box()
+    assert (oldest["x"] > today["x"]) is rtl  # the oldest day at the start of the line
+    scale = page.locator(".uptime-scale span").first.bounding_box()
+    assert (scale["x"] > width / 2) is rtl  # "90 days ago" above the oldest day
+    promise = page.locator(".next").first
+    side = "right" if rtl else "left"
+    assert promise.evaluate(f"e => getComputedStyle(e).border{side.title()}Width") == "3px"
+    page.goto(language_url + PAGES["incident"])
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    update = page.locator(".update").first
+    assert update.evaluate(f"e => getComputedStyle(e).border{side.title()}Width") == "1px"
+    shots = os.environ.get("STATUSGEN_SCREENSHOTS")
+    if shots:
+        tag = page.evaluate("document.documentElement.lang")
+        for name in ("front", "incident"):
+            page.goto(language_url + PAGES[name])
+            page.screenshot(path=f"{shots}/{tag}-{name}-{width}.png", full_page=True)
+    context.close()
 
 
 def test_screenshots_for_review(browser: Any, base_url: str) -> None:

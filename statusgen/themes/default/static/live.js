@@ -8,8 +8,10 @@
   var live = document.querySelector(".live[data-updated]");
   if (!live || !window.Intl || !Intl.RelativeTimeFormat) return;
   var since = Date.parse(live.getAttribute("data-updated"));
-  var words = new Intl.RelativeTimeFormat(document.documentElement.lang || undefined,
-                                          {numeric: "auto"});
+  // Relative times only in the page's own language: a browser without it says none.
+  var lang = document.documentElement.lang;
+  var words = Intl.RelativeTimeFormat.supportedLocalesOf([lang]).length ?
+    new Intl.RelativeTimeFormat(lang, {numeric: "auto"}) : null;
   var told = false;
 
   function relative(ms) {
@@ -35,6 +37,7 @@
   }
 
   function times(now) {
+    if (!words) return;
     document.querySelectorAll("[data-ago] time").forEach(function (time) {
       var at = Date.parse(time.dateTime), note = time.nextElementSibling;
       if (isNaN(at)) return;
