@@ -97,11 +97,14 @@ clean:
 	rm -rf $(VENV) $(LOWEST) site .cache
 
 # The catalogues: every message of the code and the templates into statusgen/locales/statusgen.pot,
-# then each language's .po brought up to it (new messages untranslated, for translators to fill).
+# then each language's .po brought up to it (new messages untranslated, for translators to fill)
+# and compiled to the .mo a build reads.
 locales: $(VENV)/.run
 	$(VENV)/bin/pybabel -q extract -F babel.cfg -k N_ --no-location --sort-output \
 		--project statusgen --copyright-holder "the statusgen authors" \
 		-o statusgen/locales/statusgen.pot .
 	for po in statusgen/locales/*.po; do \
 		$(VENV)/bin/pybabel -q update --no-fuzzy-matching --ignore-obsolete \
-			-i statusgen/locales/statusgen.pot -o $$po -l $$(basename $$po .po | tr - _); done
+			-i statusgen/locales/statusgen.pot -o $$po -l $$(basename $$po .po | tr - _) && \
+		$(VENV)/bin/pybabel -q compile -i $$po -o $${po%.po}.mo \
+			-l $$(basename $$po .po | tr - _) || exit 1; done

@@ -1,6 +1,6 @@
 """The words statusgen writes, in the site's language: gettext catalogues (statusgen's own in
-statusgen/locales/<tag>.po, under the project's locales/<tag>.po) and CLDR's dates, times,
-durations, lists and numbers through Babel.
+statusgen/locales/<tag>.po, shipped compiled as <tag>.mo, under the project's
+locales/<tag>.po) and CLDR's dates, times, durations, lists and numbers through Babel.
 
 The catalogues' messages are English (British spelling). Code marks a message with N_ where
 it is defined and translates it where it is shown, in the one language of that output.
@@ -9,32 +9,33 @@ it is defined and translates it where it is shown, in the one language of that o
 from __future__ import annotations
 
 import copy
+import gettext
 import hashlib
 import io
-from datetime import date, datetime, timedelta
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import (
-    format_date,
-    format_skeleton,
+    DateTimePattern,
     format_time,
     get_datetime_format,
     get_timezone_gmt,
+    match_skeleton,
 )
 from babel.lists import format_list
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import PoFileError, read_po
-from babel.support import Translations
 from babel.units import format_unit
 
 from .errors import Problem, ProjectError
 from .load import shown_path
 
+if TYPE_CHECKING:
+    from babel.messages.catalog import Catalog
+
 OWN_CATALOGUES = Path(__file__).parent / "locales"
-DOMAIN = "statusgen"
 
 
 def cldr_locale(tag: str) -> Locale | None:
@@ -47,6 +48,8 @@ def cldr_locale(tag: str) -> Locale | None:
 
 def read_catalogue(path: Path, shown: str, tag: str) -> Catalog:
     """A .po file; raises ProjectError at the line of what is wrong in it."""
+    from babel.messages.pofile import PoFileError, read_po  # only a project's own catalogue
+
     try:
         with path.open("rb") as file:
             catalogue = read_po(file, locale=tag.replace("-", "_"), abort_invalid=True)
@@ -79,7 +82,9 @@ def catalogue_problems(root: Path, tag: str) -> list[Problem]:
 
 class Language:
     """The words and formats of one language: `gettext`/`ngettext` through its catalogue,
-    and CLDR's ways of writing a moment, a day, a month, a duration or a percentage."""
+    and CLDR's ways of writing a moment, a day, a month, a duration or a percentage. What it
+    writes once it remembers: pages show the same days, hours and lengths of time many times,
+    and Babel works each out from CLDR's patterns every time it is asked."""
 
     def __init__(self, tag: str, root: Path | None = None) -> None:
         locale = cldr_locale(tag)
@@ -88,27 +93,30 @@ class Language:
         self.tag = tag
         self.locale = locale
         self.direction = "rtl" if locale.text_direction == "rtl" else "ltr"
-        catalogue = Catalog(locale=locale, domain=DOMAIN)
-        sources = [(OWN_CATALOGUES / f"{tag}.po", str(OWN_CATALOGUES / f"{tag}.po"))]
-        if root is not None:
-            sources.append((root / "locales" / f"{tag}.po", shown_path(root, f"locales/{tag}.po")))
         digest = hashlib.sha256(tag.encode())
-        for path, shown in sources:
-            if path.is_file():
-                digest.update(path.read_bytes())
-                for message in read_catalogue(path, shown, tag):
-                    if message.id and message.string and not message.fuzzy:
-                        if message.id in catalogue:  # the project's own words win
-                            del catalogue[message.id]
-                        catalogue[message.id] = message
-        compiled = io.BytesIO()
-        write_mo(compiled, catalogue)
-        compiled.seek(0)
-        self.translations = Translations(compiled, domain=DOMAIN)
+        shipped = OWN_CATALOGUES / f"{tag}.mo"  # compiled from its .po by `make locales`
+        translations: gettext.NullTranslations = gettext.NullTranslations()
+        if shipped.is_file():
+            data = shipped.read_bytes()
+            digest.update(data)
+            translations = gettext.GNUTranslations(io.BytesIO(data))
+        if root is not None and (root / "locales" / f"{tag}.po").is_file():
+            own = root / "locales" / f"{tag}.po"
+            digest.update(own.read_bytes())
+            mine = _compiled(read_catalogue(own, shown_path(root, f"locales/{tag}.po"), tag))
+            mine.add_fallback(translations)  # the project's own words win
+            translations = mine
+        self.translations = translations
         self.fingerprint = digest.hexdigest()
         self._percent = copy.copy(locale.percent_formats[None])
         self._percent.frac_prec = (2, 2)  # uptime is shown to two places everywhere
-        self._moments: dict[tuple[datetime, bool], str] = {}
+        self._datetime = str(get_datetime_format("medium", locale=locale))
+        # CLDR's patterns, found once (Babel's format_* functions look them up every time)
+        self._clock = locale.time_formats["short"]
+        self._long_day = locale.date_formats["long"]
+        self._short_day = _skeleton("yMMMd", locale)
+        self._month = _skeleton("yMMMM", locale)
+        self._memo: dict[tuple[object, ...], str] = {}
 
     def __fingerprint__(self) -> str:
         """The tag and every catalogue drawn on (statusgen.incremental.keys)."""
@@ -120,18 +128,23 @@ class Language:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.translations.ngettext(singular, plural, n)
 
+    def _remembered(self, key: tuple[object, ...], make: Callable[[], str]) -> str:
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = make()
+        return found
+
     def moment(self, local: datetime, with_date: bool = True) -> str:
         """'25 Apr 2025, 15:00 BST' (en-GB), '25 avr. 2025, 15:00 UTC+01:00' (fr): a time in
         its own zone, with its date unless `with_date` is False."""
-        key = (local, with_date)
-        found = self._moments.get(key)
-        if found is None:
-            time = f"{format_time(local, 'short', locale=self.locale)} {self.zone(local)}"
-            found = time if not with_date else str(get_datetime_format(
-                "medium", locale=self.locale)).replace("{1}", self.shortday(local)).replace(
-                "{0}", time)
-            self._moments[key] = found
-        return found
+        clock = self._remembered(("clock", local.hour, local.minute), lambda: self._clock.apply(
+            time(local.hour, local.minute), self.locale))
+        zone = self._remembered(("zone", local.tzinfo, local.utcoffset(), local.dst()),
+                                lambda: self.zone(local))
+        if not with_date:
+            return f"{clock} {zone}"
+        return self._datetime.replace("{1}", self.shortday(local)).replace(
+            "{0}", f"{clock} {zone}")
 
     def zone(self, local: datetime) -> str:
         """The zone's short name where the language has one ('BST'), else its offset
@@ -143,38 +156,68 @@ class Language:
 
     def day(self, local: date) -> str:
         """'25 April 2025': CLDR's long date."""
-        return format_date(local, "long", locale=self.locale)
+        return self._remembered(("day", local.year, local.month, local.day),
+                                lambda: self._long_day.apply(local, self.locale))
 
     def shortday(self, local: date) -> str:
         """'25 Apr 2025'."""
-        return format_skeleton("yMMMd", local, locale=self.locale)
+        return self._remembered(("shortday", local.year, local.month, local.day),
+                                lambda: self._short_day.apply(local, self.locale))
 
     def month(self, first: date) -> str:
         """'April 2025': the month of `first`."""
-        return format_skeleton("yMMMM", first, locale=self.locale)
+        return self._remembered(("month", first.year, first.month),
+                                lambda: self._month.apply(first, self.locale))
 
     def duration(self, length: timedelta, nearest: bool = False) -> str:
         """'3 hours 20 minutes', '23 days 4 hours': the two largest units, for people. Whole
         minutes are counted down, or to the `nearest` (a day bar's share of a day)."""
+        return self._remembered(("duration", length, nearest),
+                                lambda: self._duration(length, nearest))
+
+    def _duration(self, length: timedelta, nearest: bool) -> str:
         seconds = length.total_seconds()
         minutes = round(seconds / 60) if nearest else int(seconds // 60)
         days, rest = divmod(minutes, 24 * 60)
         hours, minutes = divmod(rest, 60)
-        parts = [format_unit(n, unit, length="long", locale=self.locale)
-                 for n, unit in ((days, "duration-day"), (hours, "duration-hour"),
-                                 (minutes, "duration-minute")) if n]
+        parts = [self._unit(n, unit) for n, unit in (
+            (days, "duration-day"), (hours, "duration-hour"), (minutes, "duration-minute")) if n]
         if not parts:
             return self.gettext("less than a minute")
         if len(parts) == 1:
             return parts[0]
         # The language's own join: CLDR's lists say "a(c)" in Welsh, and Babel's Arabic
         # pair of units repeats the second.
-        return self.gettext("%(larger)s %(smaller)s") % {"larger": parts[0], "smaller": parts[1]}
+        return self.gettext("%(larger)s %(smaller)s") % {"larger": parts[0],
+                                                         "smaller": parts[1]}
+
+    def _unit(self, n: int, unit: str) -> str:
+        return self._remembered((unit, n), lambda: format_unit(n, unit, length="long",
+                                                               locale=self.locale))
 
     def percent(self, figure: str) -> str:
         """'99.95' (a percentage, as the API writes it) -> '99.95%', '99,95 %'."""
-        return self._percent.apply(Decimal(figure) / 100, self.locale)
+        return self._remembered(("percent", figure), lambda: self._percent.apply(
+            Decimal(figure) / 100, self.locale))
 
-    def names(self, items: list[str]) -> str:
-        """'Website, App and Stores': a list of things, as the language joins one."""
-        return format_list(items, locale=self.locale) if items else ""
+    def names(self, items: Sequence[str]) -> str:
+        """'Website, App and Stores': a list of names, as the language joins one."""
+        return self._remembered(("names", *items), lambda: format_list(
+            list(items), locale=self.locale)) if items else ""
+
+
+def _skeleton(skeleton: str, locale: Locale) -> DateTimePattern:
+    """CLDR's pattern for a skeleton ("yMMMd": year, abbreviated month, day) in `locale`, or
+    the nearest it has, as format_skeleton finds it."""
+    found = skeleton if skeleton in locale.datetime_skeletons else \
+        match_skeleton(skeleton, locale.datetime_skeletons)
+    return locale.datetime_skeletons[found or "yMd"]
+
+
+def _compiled(catalogue: Catalog) -> gettext.GNUTranslations:
+    from babel.messages.mofile import write_mo
+
+    compiled = io.BytesIO()
+    write_mo(compiled, catalogue)
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)

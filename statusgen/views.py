@@ -166,7 +166,7 @@ class IncidentView:
         """Begun and not ended."""
         return self.started is not None and self.ended is None
 
-    @property
+    @cached_property
     def elapsed(self) -> timedelta | None:
         """From start to end (to now while it goes on), as model.duration gives it; None
         until it has begun."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -24,7 +24,7 @@ from jinja2 import (
     StrictUndefined,
     UndefinedError,
 )
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from ..history import Bar
 from ..language import Language
@@ -109,6 +109,11 @@ def hashed_name(name: str, data: bytes) -> str:
 
 
 
+# A field of a message (`%(name)s`), or "%%": re.split gives the text between them, and the
+# field's name (None for "%%").
+_FIELD = re.compile(r"%\((\w+)\)s|%%")
+
+
 class Present(NamedTuple):
     """What a page of the present shows of the whole site: its indicator, and the last change
     the data records (api/v2/status.json's page.updated_at), which the page's live script
@@ -134,12 +139,16 @@ class Templates:
         self.language = language if language is not None else \
             Language(self.site.language, theme.project_root)
         self._times: dict[tuple[datetime, bool], Markup] = {}  # pages show the same moments
-        self.env.install_gettext_translations(  # type: ignore[attr-defined]
-            self.language.translations, newstyle=True)
+        self._words: dict[str, list[str | None]] = {}  # a message: its text and fields
+        # Jinja's i18n extension, "newstyle": a message is a format string whose values are
+        # escaped. The callables are these, which remember each message's Markup.
+        self.env.newstyle_gettext = True  # type: ignore[attr-defined]
+        self.env.globals.update(_=self._gettext, gettext=self._gettext,
+                                ngettext=self._ngettext)
         self.env.filters.update(
             time=self._time, day=self._day, shortday=self._shortday, month=self.language.month,
             duration=self.language.duration, percent=self.language.percent,
-            bar_summary=self._bar_summary, names=self.language.names)
+            bar_summary=self._bar_summary, names=self._names, said=self._gettext)
 
     def __fingerprint__(self) -> str:
         """What every page made with these templates shares (statusgen.incremental.keys): the
@@ -150,13 +159,31 @@ class Templates:
             self.language.__fingerprint__()
         ]).encode()).hexdigest()
 
+    def _gettext(self, message: str, **values: Any) -> Markup:
+        """A message in the language (trusted, as the templates are), its %(name)s values
+        escaped; "%%" is "%". Each message is split once: pages say the same ones often."""
+        parts = self._words.get(message)
+        if parts is None:
+            parts = self._words[message] = _FIELD.split(self.language.gettext(message))
+        if len(parts) == 1:
+            return Markup(parts[0] or "")
+        said: list[str] = []
+        for n, part in enumerate(parts):  # text, field, text, field, ..., text
+            said.append(part or "" if n % 2 == 0 else "%" if part is None
+                        else escape(values[part]))
+        return Markup("".join(said))
+
+    def _ngettext(self, singular: str, plural: str, n: int, **values: Any) -> Markup:
+        values.setdefault("num", n)
+        return Markup(self.language.ngettext(singular, plural, n)) % values
+
     def _time(self, moment: datetime, with_date: bool = True) -> Markup:
         found = self._times.get((moment, with_date))
         if found is None:
             local = moment.astimezone(self.site.timezone)
+            shown = self.language.moment(local, with_date)
             found = self._times[(moment, with_date)] = Markup(
-                '<time datetime="{}">{}</time>').format(
-                local.isoformat(), self.language.moment(local, with_date))
+                f'<time datetime="{escape(local.isoformat())}">{escape(shown)}</time>')
         return found
 
     def _day(self, moment: datetime) -> Markup:
@@ -166,6 +193,11 @@ class Templates:
 
     def _shortday(self, moment: datetime) -> str:
         return self.language.shortday(moment.astimezone(self.site.timezone))
+
+    def _names(self, named: Sequence[Any]) -> str:
+        """Things with a name (components' views), or names, in a list as the language
+        writes one."""
+        return self.language.names([getattr(n, "name", n) for n in named])
 
     def _bar_summary(self, bar: Bar) -> str:
         """A day of a component's bars in words: how long each state lasted, worst first."""
