@@ -4,9 +4,12 @@ own left, the right lang and dir, CLDR dates and valid feeds."""
 
 from __future__ import annotations
 
+import gettext
+import io
 import json
 import re
 import shutil
+from dataclasses import replace
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,12 +18,16 @@ import feedparser
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from click.testing import CliRunner
 from conftest import DEMO_NOW, REPO, WriteProject, build_site, run_build, small_config
 
 from statusgen.cli import main
 from statusgen.language import OWN_CATALOGUES, Language
+from statusgen.load import load_project
+from statusgen.parse import parse_project
+from statusgen.render.embed import render_embed
 from statusgen.words import SHIPPED
 
 TEMPLATES = sorted((REPO / "statusgen" / "themes").rglob("*.html")) + \
@@ -253,3 +260,52 @@ def test_a_broken_project_catalogue_is_an_error_at_its_line(tmp_path: Path,
     assert code == 1
     assert f"{project}/locales/fr.po:8:1: " in output and "placeholders" in output
     assert not (tmp_path / "site").exists()
+
+
+@pytest.mark.parametrize("tag", SHIPPED)
+def test_a_shipped_catalogue_is_compiled_as_it_reads(tag: str) -> None:
+    catalogue = _catalogue(OWN_CATALOGUES / f"{tag}.po", tag)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalogue)
+    compiled.seek(0)
+    built = gettext.GNUTranslations(compiled)
+    shipped = gettext.GNUTranslations(io.BytesIO((OWN_CATALOGUES / f"{tag}.mo").read_bytes()))
+    for message in catalogue:
+        if isinstance(message.id, tuple):
+            for n in range(12):  # every plural form of every shipped language
+                assert shipped.ngettext(*message.id, n) == built.ngettext(*message.id, n), \
+                    "run `make locales`"
+        elif message.id:
+            assert shipped.gettext(message.id) == built.gettext(message.id), "run `make locales`"
+
+
+def test_status_speaks_the_site_language(write_project: WriteProject) -> None:
+    project = write_project({
+        "statusgen.yaml": small_config(language="fr"),
+        "incidents/2025-04-19-slow.yaml": "title: Slow\nupdates:\n  - at: 2025-04-19 09:00\n"
+                                          "    status: investigating\n"
+                                          "    components: {website: partial_outage}\n"
+                                          "    message: Slow.\n"
+                                          "    next_update: 2025-04-19 10:00\n"})
+    result = CliRunner().invoke(main, ["status", "--project", str(project),
+                                       "--now", "2025-04-19 11:00"])
+    french = Language("fr")
+    assert result.exit_code == 0, result.output
+    assert f"Example Status: {french.gettext('Partial System Outage')}" in result.output
+    assert french.gettext("Active incidents:") in result.output
+    assert "19 avr. 2025, 10:00 UTC+01:00" in result.output
+    summary = CliRunner().invoke(main, ["status", "--json", "--project", str(project),
+                                        "--now", "2025-04-19 11:00"])
+    status = json.loads(summary.output)["status"]
+    assert status == {"indicator": "major",
+                      "description": french.gettext("Partial System Outage")}
+
+
+def test_the_banner_speaks_and_reads_the_site_language() -> None:
+    settings = replace(parse_project(load_project(REPO)), incidents=())
+    arabic = Language("ar")
+    files = render_embed(settings, arabic)
+    script = files["embed.js"].decode()
+    assert '"lang": "ar", "dir": "rtl"' in script
+    assert json.dumps(arabic.gettext("What still works"), ensure_ascii=False) in script
+    assert '<html lang="ar" dir="rtl">' in files["embed.html"].decode()

@@ -28,6 +28,7 @@ from conftest import HANG, WriteProject, small_config
 
 from statusgen import notify as notify_module
 from statusgen.cli import main
+from statusgen.language import Language
 
 NOW = "2025-04-19 12:00"
 SECRET = "s3cr3t-token-4242"
@@ -325,3 +326,24 @@ def test_check_refuses_an_unknown_scheme_and_warns_of_an_unset_secret(
     at = _at(text, '"json')
     assert f"statusgen.yaml:{at} warning: channel 'a': the environment variable " \
            "HOOK_TOKEN is not set here" in result.output
+
+
+def test_messages_speak_the_site_language(write_project: WriteProject, hook: tuple[int, Hook],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(notify_module, "PAUSES", (0.0, 0.0))
+    project = write_project({
+        "statusgen.yaml": small_config(language="cy") + f"""notify:
+  - name: hook
+    url: "json://127.0.0.1:{hook[0]}/cy"
+""",
+        "incidents/2025-04-19-checkout.yaml": incident(
+            update("2025-04-19 11:30", "Payments fail online.", "identified", extra=IMPACT)),
+    })
+    assert run(project).exit_code == 0
+    posted = hook[1].posts[0][1]
+    language = Language("cy")
+    assert posted["title"] == (f"[{language.gettext('Identified')}] Checkout failing "
+                               f"({language.gettext('Notice')})")
+    for words in ("Still working", "Not working"):
+        assert f"{language.gettext(words)}:\n- " in posted["message"]
+    assert "19 Ebr 2025 13:00" in posted["message"]  # CLDR's Welsh date

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from typing import NamedTuple
 
-from jinja2 import BytecodeCache
+from jinja2 import BytecodeCache, Environment
 from jinja2.bccache import Bucket
 
 from .. import history, model
@@ -39,6 +39,13 @@ class CompiledTemplates(BytecodeCache):
         self.known: dict[str, bytes] = {} if clean else \
             records.load("templates", code_key()) or {}
         self.changed = False
+
+    def get_bucket(self, environment: Environment, name: str, filename: str | None,
+                   source: str) -> Bucket:
+        # A template compiles to its language's words (render.theme.CompiledWords): one
+        # compiled copy per language.
+        words = getattr(environment, "words_fingerprint", "")
+        return super().get_bucket(environment, f"{name}\x1f{words}", filename, source)
 
     def load_bytecode(self, bucket: Bucket) -> None:
         if bucket.key in self.known:

@@ -22,8 +22,11 @@ from jinja2 import (
     FileSystemLoader,
     PrefixLoader,
     StrictUndefined,
+    TemplateAssertionError,
     UndefinedError,
+    nodes,
 )
+from jinja2.ext import InternationalizationExtension
 from markupsafe import Markup, escape
 
 from ..history import Bar
@@ -33,6 +36,41 @@ from ..model import SENTENCES
 from ..project import Impact, Project
 
 BUILTIN_THEME = Path(__file__).parent.parent / "themes" / "default"
+
+
+# A field of a message (`%(name)s`), or "%%": re.split gives the text between them, and the
+# field's name (None for "%%").
+_FIELD = re.compile(r"%\((\w+)\)s|%%")
+
+
+class CompiledWords(InternationalizationExtension):
+    """Jinja's i18n extension, translating when a template is compiled: a {% trans %} block
+    without a plural becomes the language's text, with its fields as the template's own
+    (escaped) output, so a page pays nothing at render time for being in a language. The
+    environment's `words` (a gettext, set by Templates) says which language; without it, or
+    for a plural, the block asks the environment's gettext/ngettext as it renders. Compiled
+    templates are kept per language (`words_fingerprint`, see CompiledTemplates)."""
+
+    def _make_node(self, singular: str, plural: str | None, context: str | None,
+                   variables: dict[str, nodes.Expr], plural_expr: nodes.Expr | None,
+                   vars_referenced: bool, num_called_num: bool) -> nodes.Output:
+        words = getattr(self.environment, "words", None)
+        if words is None or plural is not None or context is not None:
+            return super()._make_node(singular, plural, context, variables, plural_expr,
+                                      vars_referenced, num_called_num)
+        said: list[nodes.Node] = []
+        for n, part in enumerate(_FIELD.split(words(singular))):  # text, field, ..., text
+            if n % 2 == 0:
+                said += [nodes.TemplateData(part)] if part else []
+            elif part is None:
+                said.append(nodes.TemplateData("%"))
+            elif part in variables:
+                said.append(variables[part])
+            else:
+                raise TemplateAssertionError(f"the translation of {singular!r} names "
+                                             f"%({part})s, which the template does not give",
+                                             0)
+        return nodes.Output(said)
 
 
 class Theme:
@@ -60,7 +98,7 @@ class Theme:
             keep_trailing_newline=True,
             auto_reload=False,  # a Theme serves one build: no need to stat every template
             bytecode_cache=compiled,  # templates compiled by an earlier build
-            extensions=["jinja2.ext.i18n"],
+            extensions=[CompiledWords],
         )
 
     def fingerprint(self) -> str:
@@ -109,11 +147,6 @@ def hashed_name(name: str, data: bytes) -> str:
 
 
 
-# A field of a message (`%(name)s`), or "%%": re.split gives the text between them, and the
-# field's name (None for "%%").
-_FIELD = re.compile(r"%\((\w+)\)s|%%")
-
-
 class Present(NamedTuple):
     """What a page of the present shows of the whole site: its indicator, and the last change
     the data records (api/v2/status.json's page.updated_at), which the page's live script
@@ -139,10 +172,13 @@ class Templates:
         self.language = language if language is not None else \
             Language(self.site.language, theme.project_root)
         self._times: dict[tuple[datetime, bool], Markup] = {}  # pages show the same moments
-        self._words: dict[str, list[str | None]] = {}  # a message: its text and fields
+        self._words: dict[str, Markup | list[str | None]] = {}  # a message: as said, or in parts
         # Jinja's i18n extension, "newstyle": a message is a format string whose values are
-        # escaped. The callables are these, which remember each message's Markup.
+        # escaped. Most are translated as templates compile (CompiledWords); the rest (and
+        # labels, through `said`) ask these as pages render.
         self.env.newstyle_gettext = True  # type: ignore[attr-defined]
+        self.env.words = self.language.gettext  # type: ignore[attr-defined]
+        self.env.words_fingerprint = self.language.fingerprint  # type: ignore[attr-defined]
         self.env.globals.update(_=self._gettext, gettext=self._gettext,
                                 ngettext=self._ngettext)
         self.env.filters.update(
@@ -162,13 +198,14 @@ class Templates:
     def _gettext(self, message: str, **values: Any) -> Markup:
         """A message in the language (trusted, as the templates are), its %(name)s values
         escaped; "%%" is "%". Each message is split once: pages say the same ones often."""
-        parts = self._words.get(message)
-        if parts is None:
-            parts = self._words[message] = _FIELD.split(self.language.gettext(message))
-        if len(parts) == 1:
-            return Markup(parts[0] or "")
+        found = self._words.get(message)
+        if found is None:
+            parts = _FIELD.split(self.language.gettext(message))
+            found = self._words[message] = Markup(parts[0]) if len(parts) == 1 else parts
+        if isinstance(found, Markup):
+            return found
         said: list[str] = []
-        for n, part in enumerate(parts):  # text, field, text, field, ..., text
+        for n, part in enumerate(found):  # text, field, text, field, ..., text
             said.append(part or "" if n % 2 == 0 else "%" if part is None
                         else escape(values[part]))
         return Markup("".join(said))
