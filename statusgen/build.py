@@ -18,6 +18,7 @@ from .history import Histories
 from .incremental import BuildCache
 from .incremental.keys import Keys, digest
 from .incremental.records import code_key
+from .language import Language
 from .load import load_project
 from .making import Stopwatch, make
 from .markdown import Converted
@@ -111,8 +112,10 @@ class Build:
             output = cache.check_output()
             with clock.stage("model"):
                 theme = Theme(self.root, project.site.theme, cache.templates())
+                language = Language(project.site.language, self.root)
+                cache.words.recall(language)
                 at = model.situation(project, now)
-                site = _site(at, theme, Converted(cache.markdown.shared()),
+                site = _site(at, theme, language, Converted(cache.markdown.shared()),
                              cache.histories.histories)
                 self.made = (project, site)
             with clock.stage("output check"):
@@ -125,7 +128,7 @@ class Build:
         with clock.stage("cache"):
             cache.note(f"{converted} text{'s' if converted != 1 else ''} converted from "
                        "Markdown")
-            cache.save(site.templates.markdown)
+            cache.save(site.templates.markdown, site.templates.language)
         return BuildResult(len(made.files) + len(made.written) + len(output.files_of(made.kept)),
                            sum(name.endswith(".html") for name in made.keys),
                            time.perf_counter() - self.started, clock.seconds,
@@ -142,17 +145,18 @@ def render_site(project: Project, now: datetime, theme: Theme) -> dict[str, byte
 def plain_site(project: Project, now: datetime, theme: Theme) -> Site:
     """What the outputs of the site at `now` are made of, all worked out here and now."""
     at = model.situation(project, now)
-    return _site(at, theme, Converted(), lambda at: history.histories(at.project, at.now))
+    return _site(at, theme, Language(project.site.language, theme.project_root), Converted(),
+                 lambda at: history.histories(at.project, at.now))
 
 
-def _site(at: model.Situation, theme: Theme, converted: Converted,
+def _site(at: model.Situation, theme: Theme, language: Language, converted: Converted,
           histories: Callable[[model.Situation], Histories]) -> Site:
-    """What the site's outputs are made of: the theme's templates for the project's settings,
-    the views, the histories and the static files."""
+    """What the site's outputs are made of: the theme's templates for the project's settings
+    in `language`, the views, the histories and the static files."""
     logo = at.project.site.logo
     static = theme.static_files()
     if logo:  # the owner's image (parse checked it) is published as a static file
         static[logo] = (theme.project_root / logo).read_bytes()
     assets = {name: hashed_name(name, data) for name, data in static.items()}
-    t = Templates(theme, replace(at.project, incidents=()), assets, converted)
+    t = Templates(theme, replace(at.project, incidents=()), assets, converted, language)
     return Site(at, t, views.incident_views(at, converted), histories(at), static)

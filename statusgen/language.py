@@ -15,24 +15,16 @@ import io
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from babel import Locale, UnknownLocaleError
-from babel.dates import (
-    DateTimePattern,
-    format_time,
-    get_datetime_format,
-    get_timezone_gmt,
-    match_skeleton,
-)
-from babel.lists import format_list
-from babel.units import format_unit
 
 from .errors import Problem, ProjectError
 from .load import shown_path
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # Babel is loaded when CLDR is first asked (see Language)
+    from babel import Locale
+    from babel.dates import DateTimePattern
     from babel.messages.catalog import Catalog
 
 OWN_CATALOGUES = Path(__file__).parent / "locales"
@@ -40,6 +32,8 @@ OWN_CATALOGUES = Path(__file__).parent / "locales"
 
 def cldr_locale(tag: str) -> Locale | None:
     """The CLDR locale of a BCP 47 tag ("en-GB"), or None if CLDR has none."""
+    from babel import Locale, UnknownLocaleError
+
     try:
         return Locale.parse(tag, sep="-")
     except (UnknownLocaleError, ValueError, TypeError):
@@ -82,17 +76,15 @@ def catalogue_problems(root: Path, tag: str) -> list[Problem]:
 
 class Language:
     """The words and formats of one language: `gettext`/`ngettext` through its catalogue,
-    and CLDR's ways of writing a moment, a day, a month, a duration or a percentage. What it
-    writes once it remembers: pages show the same days, hours and lengths of time many times,
-    and Babel works each out from CLDR's patterns every time it is asked."""
+    and CLDR's ways of writing a moment, a day, a month, a duration or a percentage.
+
+    What it writes once it remembers (`memo`): pages show the same days, hours and lengths of
+    time many times. A build keeps the memo for the next (statusgen.incremental), which then
+    asks CLDR only for what it has not written before: Babel and its locale data are loaded
+    on the first such question, not before."""
 
     def __init__(self, tag: str, root: Path | None = None) -> None:
-        locale = cldr_locale(tag)
-        if locale is None:
-            raise ValueError(f"CLDR has no locale for {tag!r}")
         self.tag = tag
-        self.locale = locale
-        self.direction = "rtl" if locale.text_direction == "rtl" else "ltr"
         digest = hashlib.sha256(tag.encode())
         shipped = OWN_CATALOGUES / f"{tag}.mo"  # compiled from its .po by `make locales`
         translations: gettext.NullTranslations = gettext.NullTranslations()
@@ -108,15 +100,24 @@ class Language:
             translations = mine
         self.translations = translations
         self.fingerprint = digest.hexdigest()
-        self._percent = copy.copy(locale.percent_formats[None])
-        self._percent.frac_prec = (2, 2)  # uptime is shown to two places everywhere
-        self._datetime = str(get_datetime_format("medium", locale=locale))
-        # CLDR's patterns, found once (Babel's format_* functions look them up every time)
-        self._clock = locale.time_formats["short"]
-        self._long_day = locale.date_formats["long"]
-        self._short_day = _skeleton("yMMMd", locale)
-        self._month = _skeleton("yMMMM", locale)
-        self._memo: dict[tuple[object, ...], str] = {}
+        self.memo: dict[tuple[object, ...], str] = {}
+
+    @cached_property
+    def locale(self) -> Locale:
+        found = cldr_locale(self.tag)
+        if found is None:  # parse lets through only the tags CLDR knows
+            raise ValueError(f"CLDR has no locale for {self.tag!r}")
+        return found
+
+    @cached_property
+    def _patterns(self) -> _Patterns:
+        return _Patterns(self.locale)
+
+    @property
+    def direction(self) -> str:
+        """"rtl" (right to left) or "ltr"."""
+        return self._remembered(("direction",), lambda: "rtl" if
+                                self.locale.text_direction == "rtl" else "ltr")
 
     def __fingerprint__(self) -> str:
         """The tag and every catalogue drawn on (statusgen.incremental.keys)."""
@@ -129,26 +130,36 @@ class Language:
         return self.translations.ngettext(singular, plural, n)
 
     def _remembered(self, key: tuple[object, ...], make: Callable[[], str]) -> str:
-        found = self._memo.get(key)
+        found = self.memo.get(key)
         if found is None:
-            found = self._memo[key] = make()
+            found = self.memo[key] = make()
         return found
 
     def moment(self, local: datetime, with_date: bool = True) -> str:
         """'25 Apr 2025, 15:00 BST' (en-GB), '25 avr. 2025, 15:00 UTC+01:00' (fr): a time in
         its own zone, with its date unless `with_date` is False."""
-        clock = self._remembered(("clock", local.hour, local.minute), lambda: self._clock.apply(
-            time(local.hour, local.minute), self.locale))
+        clock = self.memo.get(("clock", local.hour, local.minute)) or self._clocks()[
+            ("clock", local.hour, local.minute)]
         zone = self._remembered(("zone", local.tzinfo, local.utcoffset(), local.dst()),
                                 lambda: self.zone(local))
         if not with_date:
             return f"{clock} {zone}"
-        return self._datetime.replace("{1}", self.shortday(local)).replace(
-            "{0}", f"{clock} {zone}")
+        joined = self._remembered(("datetime",), lambda: self._patterns.datetime)
+        return joined.replace("{1}", self.shortday(local)).replace("{0}", f"{clock} {zone}")
+
+    def _clocks(self) -> dict[tuple[object, ...], str]:
+        """Every minute of the day on the clock (a day has only 1,440, and a new `now` is
+        likely a minute not yet written)."""
+        clock = self._patterns.clock
+        self.memo.update({("clock", h, m): clock.apply(time(h, m), self.locale)
+                          for h in range(24) for m in range(60)})
+        return self.memo
 
     def zone(self, local: datetime) -> str:
         """The zone's short name where the language has one ('BST'), else its offset
         ('UTC+01:00'), as CLDR falls back."""
+        from babel.dates import format_time, get_timezone_gmt
+
         name = format_time(local, "z", locale=self.locale)
         if " " in name or name[:1] in "+-":
             return get_timezone_gmt(local, "long", locale=self.locale)
@@ -157,17 +168,17 @@ class Language:
     def day(self, local: date) -> str:
         """'25 April 2025': CLDR's long date."""
         return self._remembered(("day", local.year, local.month, local.day),
-                                lambda: self._long_day.apply(local, self.locale))
+                                lambda: self._patterns.long_day.apply(local, self.locale))
 
     def shortday(self, local: date) -> str:
         """'25 Apr 2025'."""
         return self._remembered(("shortday", local.year, local.month, local.day),
-                                lambda: self._short_day.apply(local, self.locale))
+                                lambda: self._patterns.short_day.apply(local, self.locale))
 
     def month(self, first: date) -> str:
         """'April 2025': the month of `first`."""
         return self._remembered(("month", first.year, first.month),
-                                lambda: self._month.apply(first, self.locale))
+                                lambda: self._patterns.month.apply(first, self.locale))
 
     def duration(self, length: timedelta, nearest: bool = False) -> str:
         """'3 hours 20 minutes', '23 days 4 hours': the two largest units, for people. Whole
@@ -192,23 +203,69 @@ class Language:
                                                          "smaller": parts[1]}
 
     def _unit(self, n: int, unit: str) -> str:
-        return self._remembered((unit, n), lambda: format_unit(n, unit, length="long",
-                                                               locale=self.locale))
+        return self.memo.get((unit, n)) or self._units(unit, n)[(unit, n)]
+
+    def _units(self, unit: str, n: int) -> dict[tuple[object, ...], str]:
+        """Every count of minutes and hours a duration shows, and of days up to a year (the
+        lengths of time on a page change with each `now`)."""
+        self.memo.update({(unit, n): _format_unit(n, unit, self.locale)
+                          for unit, most in (("duration-minute", 59), ("duration-hour", 23),
+                                             ("duration-day", 366)) for n in range(1, most + 1)})
+        if (unit, n) not in self.memo:  # a longer incident
+            self.memo[(unit, n)] = _format_unit(n, unit, self.locale)
+        return self.memo
 
     def percent(self, figure: str) -> str:
-        """'99.95' (a percentage, as the API writes it) -> '99.95%', '99,95 %'."""
-        return self._remembered(("percent", figure), lambda: self._percent.apply(
+        """'99.95' (a percentage from 0 to 100, as the API writes it) -> '99.95%', '99,95 %'.
+        Below 1,000 no digit is grouped, so one figure written by CLDR shows how all are."""
+        form = self._remembered(("percent",), lambda: self._patterns.percent.apply(
+            Decimal("0.1234"), self.locale))
+        whole, _, part = figure.partition(".")
+        if "12" in form and "34" in form and len(whole) <= 3 and len(part) == 2:
+            i, j = form.index("12"), form.index("34")
+            return form[:i] + whole + form[i + 2:j] + part + form[j + 2:]
+        return self._remembered(("percent", figure), lambda: self._patterns.percent.apply(
             Decimal(figure) / 100, self.locale))
 
     def names(self, items: Sequence[str]) -> str:
         """'Website, App and Stores': a list of names, as the language joins one."""
-        return self._remembered(("names", *items), lambda: format_list(
-            list(items), locale=self.locale)) if items else ""
+        return self._remembered(("names", *items), lambda: _format_list(
+            list(items), self.locale)) if items else ""
+
+
+def _format_unit(n: int, unit: str, locale: Locale) -> str:
+    from babel.units import format_unit
+
+    return format_unit(n, unit, length="long", locale=locale)
+
+
+def _format_list(items: list[str], locale: Locale) -> str:
+    from babel.lists import format_list
+
+    return format_list(items, locale=locale)
+
+
+class _Patterns:
+    """CLDR's patterns of a locale, found once (Babel's format_* functions look them up
+    each time they are asked)."""
+
+    def __init__(self, locale: Locale) -> None:
+        from babel.dates import get_datetime_format
+
+        self.datetime = str(get_datetime_format("medium", locale=locale))  # "{1}, {0}"
+        self.clock = locale.time_formats["short"]
+        self.long_day = locale.date_formats["long"]
+        self.short_day = _skeleton("yMMMd", locale)
+        self.month = _skeleton("yMMMM", locale)
+        self.percent = copy.copy(locale.percent_formats[None])
+        self.percent.frac_prec = (2, 2)  # uptime is shown to two places everywhere
 
 
 def _skeleton(skeleton: str, locale: Locale) -> DateTimePattern:
     """CLDR's pattern for a skeleton ("yMMMd": year, abbreviated month, day) in `locale`, or
     the nearest it has, as format_skeleton finds it."""
+    from babel.dates import match_skeleton
+
     found = skeleton if skeleton in locale.datetime_skeletons else \
         match_skeleton(skeleton, locale.datetime_skeletons)
     return locale.datetime_skeletons[found or "yMd"]

@@ -7,8 +7,11 @@ from __future__ import annotations
 import gettext
 import io
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import date
 from html.parser import HTMLParser
@@ -309,3 +312,49 @@ def test_the_banner_speaks_and_reads_the_site_language() -> None:
     assert '"lang": "ar", "dir": "rtl"' in script
     assert json.dumps(arabic.gettext("What still works"), ensure_ascii=False) in script
     assert '<html lang="ar" dir="rtl">' in files["embed.html"].decode()
+
+
+def test_changing_the_language_remakes_every_word(tmp_path: Path) -> None:
+    # compiled templates, the words kept for the next build and the pages' keys are all per
+    # language: nothing French is left in the German site an incremental build makes
+    project = _project_in(tmp_path, "fr")
+    build_site(project, tmp_path / "site")
+    config = project / "statusgen.yaml"
+    config.write_text(config.read_text().replace("language: fr", "language: de"))
+    build_site(project, tmp_path / "site")
+    german, french = Language("de"), Language("fr")
+    for page in ("index.html", "history/index.html",
+                 "incidents/2025-04-25-online-orders-paused/index.html"):
+        html = (tmp_path / "site" / page).read_text()
+        assert '<html lang="de">' in html
+        assert german.gettext("Current status") in html
+        assert french.gettext("Current status") not in html
+    assert "Mai 2025" in (tmp_path / "site" / "history" / "index.html").read_text()
+
+
+_WITHOUT_BABEL = """
+import sys
+from statusgen.cli import main
+try:
+    main(["build", "--project", sys.argv[1], "--now", sys.argv[2]])
+except SystemExit as done:
+    assert not done.code
+print(sorted({m.split(".")[0] for m in sys.modules} & {"babel"}))
+"""
+
+
+def test_a_build_that_writes_nothing_new_does_not_load_cldr(tmp_path: Path) -> None:
+    project = _project_in(tmp_path, "cy")
+    with (project / "incidents" / "2025-04-25-online-orders-paused.yaml").open("a") as edit:
+        edit.write("\n")
+
+    def build(now: str) -> str:
+        done = subprocess.run([sys.executable, "-c", _WITHOUT_BABEL, str(project), now],
+                              capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+        return done.stdout.splitlines()[-1]
+
+    # the site is built into project/site here; the first build there writes its words
+    assert build(DEMO_NOW) == "['babel']"
+    assert build(DEMO_NOW) == "[]"
+    assert build("2025-05-14T13:47:00+01:00") == "[]"  # a new minute: every clock is known

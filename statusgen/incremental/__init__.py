@@ -15,12 +15,13 @@ import os
 from contextlib import suppress
 from pathlib import Path
 
+from ..language import Language
 from ..markdown import Converted
 from ..project import Project
 from .output import OutputCache
 from .read import ReadCache
 from .records import Records
-from .stores import CompiledTemplates, HistoryRecords, Markdown
+from .stores import CompiledTemplates, HistoryRecords, Markdown, Words
 
 CACHE_FOLDER = ".statusgen-cache"
 
@@ -37,6 +38,7 @@ class BuildCache:
         self.reading = ReadCache(self.records, clean)
         self.markdown = Markdown(self.records, clean)
         self.histories = HistoryRecords(self.records, clean)
+        self.words = Words(self.records, clean)
         self._templates: CompiledTemplates | None = None
         self.output: OutputCache | None = None
         self._notes: list[str] = []
@@ -72,15 +74,18 @@ class BuildCache:
         if self.output is not None:
             self.output.close()
 
-    def save(self, converted: Converted | None = None) -> None:
-        """Keep what was read (the shards that changed), the templates compiled and the
-        Markdown `converted` for the outputs but the incident pages, for the next build; after
-        the site, which comes first where room is short."""
+    def save(self, converted: Converted | None = None, language: Language | None = None
+             ) -> None:
+        """Keep what was read (the shards that changed), the templates compiled, the
+        Markdown `converted` for the outputs but the incident pages and what `language`
+        wrote, for the next build; after the site, which comes first where room is short."""
         try:
             if self._templates is not None:
                 self._templates.save()
             self.reading.save()
             if converted is not None:
                 self.markdown.save_shared(converted)
+            if language is not None:
+                self.words.save(language)
         except OSError as err:
             self._notes.append(f"could not save the cache: {err}")

@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-_LIBRARIES = ("jinja2", "markdown", "markupsafe", "nh3", "icalendar", "pyyaml")
+_LIBRARIES = ("jinja2", "markdown", "markupsafe", "nh3", "icalendar", "pyyaml", "babel")
 _PACKAGE = Path(__file__).parent.parent
 
 

@@ -16,6 +16,7 @@ from jinja2.bccache import Bucket
 from .. import history, model
 from ..history import Histories, Period, Uptime
 from ..intervals import Segment
+from ..language import Language
 from ..markdown import Converted
 from ..model import Situation
 from ..render import Output
@@ -58,6 +59,29 @@ class CompiledTemplates(BytecodeCache):
     def save(self) -> None:
         if self.changed:
             self.records.save("templates", code_key(), self.known)
+
+
+class Words:
+    """What the site's language wrote last time (statusgen.language.Language.memo: the
+    days, clocks, zones, lengths of time it wrote), by language and catalogues, so that a build
+    showing nothing new does not load CLDR at all."""
+
+    def __init__(self, records: Records, clean: bool) -> None:
+        self.records = records
+        self.clean = clean
+        self.known = 0
+
+    def recall(self, language: Language) -> None:
+        """Give `language` what it wrote for the last build."""
+        if not self.clean:
+            language.memo.update(self.records.load(
+                "words", digest(code_key(), language.fingerprint)) or {})
+        self.known = len(language.memo)
+
+    def save(self, language: Language) -> None:
+        """Keep what it wrote, if it wrote more (raises OSError)."""
+        if len(language.memo) > self.known:
+            self.records.save("words", digest(code_key(), language.fingerprint), language.memo)
 
 
 class MadePage(NamedTuple):
