@@ -182,11 +182,9 @@ class Language:
 
     def duration(self, length: timedelta, nearest: bool = False) -> str:
         """'3 hours 20 minutes', '23 days 4 hours': the two largest units, for people. Whole
-        minutes are counted down, or to the `nearest` (a day bar's share of a day)."""
-        return self._remembered(("duration", length, nearest),
-                                lambda: self._duration(length, nearest))
-
-    def _duration(self, length: timedelta, nearest: bool) -> str:
+        minutes are counted down, or to the `nearest` (a day bar's share of a day). Made of
+        remembered units each time: a length of time is rarely shown twice, and the memo a
+        build keeps must not grow with every `now`."""
         seconds = length.total_seconds()
         minutes = round(seconds / 60) if nearest else int(seconds // 60)
         days, rest = divmod(minutes, 24 * 60)
