@@ -19,6 +19,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from markupsafe import Markup
+
 from .errors import Problem, ProjectError
 from .load import shown_path
 
@@ -62,13 +64,19 @@ def read_catalogue(path: Path, shown: str, tag: str) -> Catalog:
     return catalogue
 
 
+def own_catalogue(root: Path, tag: str) -> tuple[Path, str]:
+    """Where the project at `root` keeps its own words for `tag`, and that file as messages
+    show it."""
+    return root / "locales" / f"{tag}.po", shown_path(root, f"locales/{tag}.po")
+
+
 def catalogue_problems(root: Path, tag: str) -> list[Problem]:
     """What is wrong in the project's own catalogue of its language, if it has one."""
-    path = root / "locales" / f"{tag}.po"
+    path, shown = own_catalogue(root, tag)
     if not path.is_file():
         return []
     try:
-        read_catalogue(path, shown_path(root, f"locales/{tag}.po"), tag)
+        read_catalogue(path, shown, tag)
     except ProjectError as err:
         return list(err.problems)
     return []
@@ -92,10 +100,10 @@ class Language:
             data = shipped.read_bytes()
             digest.update(data)
             translations = gettext.GNUTranslations(io.BytesIO(data))
-        if root is not None and (root / "locales" / f"{tag}.po").is_file():
-            own = root / "locales" / f"{tag}.po"
+        own, shown = own_catalogue(root, tag) if root is not None else (None, "")
+        if own is not None and own.is_file():
             digest.update(own.read_bytes())
-            mine = _compiled(read_catalogue(own, shown_path(root, f"locales/{tag}.po"), tag))
+            mine = _compiled(read_catalogue(own, shown, tag))
             mine.add_fallback(translations)  # the project's own words win
             translations = mine
         self.translations = translations
@@ -129,6 +137,11 @@ class Language:
     def ngettext(self, singular: str, plural: str, n: int) -> str:
         return self.translations.ngettext(singular, plural, n)
 
+    def markup(self, message: str, **values: object) -> Markup:
+        """A message as HTML: its words trusted (the catalogue's, like a template's), its
+        %(name)s values escaped."""
+        return Markup(self.gettext(message)) % values
+
     def _remembered(self, key: tuple[object, ...], make: Callable[[], str]) -> str:
         found = self.memo.get(key)
         if found is None:
@@ -138,8 +151,10 @@ class Language:
     def moment(self, local: datetime, with_date: bool = True) -> str:
         """'25 Apr 2025, 15:00 BST' (en-GB), '25 avr. 2025, 15:00 UTC+01:00' (fr): a time in
         its own zone, with its date unless `with_date` is False."""
-        clock = self.memo.get(("clock", local.hour, local.minute)) or self._clocks()[
-            ("clock", local.hour, local.minute)]
+        key = ("clock", local.hour, local.minute)
+        if key not in self.memo:
+            self._clocks()
+        clock = self.memo[key]
         zone = self._remembered(("zone", local.tzinfo, local.utcoffset(), local.dst()),
                                 lambda: self.zone(local))
         if not with_date:
@@ -147,13 +162,12 @@ class Language:
         joined = self._remembered(("datetime",), lambda: self._patterns.datetime)
         return joined.replace("{1}", self.shortday(local)).replace("{0}", f"{clock} {zone}")
 
-    def _clocks(self) -> dict[tuple[object, ...], str]:
+    def _clocks(self) -> None:
         """Every minute of the day on the clock (a day has only 1,440, and a new `now` is
         likely a minute not yet written)."""
         clock = self._patterns.clock
         self.memo.update({("clock", h, m): clock.apply(time(h, m), self.locale)
                           for h in range(24) for m in range(60)})
-        return self.memo
 
     def zone(self, local: datetime) -> str:
         """The zone's short name where the language has one ('BST'), else its offset
@@ -201,17 +215,16 @@ class Language:
                                                          "smaller": parts[1]}
 
     def _unit(self, n: int, unit: str) -> str:
-        return self.memo.get((unit, n)) or self._units(unit, n)[(unit, n)]
+        if (unit, n) not in self.memo and ("duration-minute", 1) not in self.memo:
+            self._units()
+        return self._remembered((unit, n), lambda: _format_unit(n, unit, self.locale))
 
-    def _units(self, unit: str, n: int) -> dict[tuple[object, ...], str]:
+    def _units(self) -> None:
         """Every count of minutes and hours a duration shows, and of days up to a year (the
         lengths of time on a page change with each `now`)."""
         self.memo.update({(unit, n): _format_unit(n, unit, self.locale)
                           for unit, most in (("duration-minute", 59), ("duration-hour", 23),
                                              ("duration-day", 366)) for n in range(1, most + 1)})
-        if (unit, n) not in self.memo:  # a longer incident
-            self.memo[(unit, n)] = _format_unit(n, unit, self.locale)
-        return self.memo
 
     def percent(self, figure: str) -> str:
         """'99.95' (a percentage from 0 to 100, as the API writes it) -> '99.95%', '99,95 %'.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -253,13 +254,7 @@ def _parse_config(source: Source, themes: frozenset[str], locales: frozenset[str
         site = _parse_site(doc, check, themes, locales)
     groups: list[Group] = []
     if doc.get("groups") is not None:
-        for item, mark in _items(check, doc, "groups"):
-            entry = check.mapping(item, mark, "a group")
-            if entry is None:
-                continue
-            check.keys(entry, KEYS["groups"], ("id", "name"), "a group")
-            gid = check.ident(entry["id"], entry.value_marks["id"], "group id") \
-                if "id" in entry else None
+        for entry, gid in _entries(check, doc, "groups", "a group", ("id", "name"), "group id"):
             if gid is not None:
                 if any(g.id == gid for g in groups):
                     check.problem(entry.value_marks["id"], f"duplicate group id '{gid}'")
@@ -269,13 +264,8 @@ def _parse_config(source: Source, themes: frozenset[str], locales: frozenset[str
     group_ids = [g.id for g in groups]
     before_components = len(problems)
     if "components" in doc:
-        for item, mark in _items(check, doc, "components"):
-            entry = check.mapping(item, mark, "a component")
-            if entry is None:
-                continue
-            check.keys(entry, KEYS["components"], ("id", "name"), "a component")
-            cid = check.ident(entry["id"], entry.value_marks["id"], "component id") \
-                if "id" in entry else None
+        for entry, cid in _entries(check, doc, "components", "a component", ("id", "name"),
+                                   "component id"):
             group = entry.get("group")
             if group is not None and group not in group_ids:
                 check.problem(entry.value_marks["group"], f"unknown group '{group}'"
@@ -308,13 +298,8 @@ SECRET = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 def _parse_notify(doc: Mapping, check: _Checker, component_ids: list[str]
                   ) -> tuple[Channel, ...]:
     channels: list[Channel] = []
-    for item, mark in _items(check, doc, "notify"):
-        entry = check.mapping(item, mark, "a channel")
-        if entry is None:
-            continue
-        check.keys(entry, KEYS["notify"], ("name", "url"), "a channel")
-        name = check.ident(entry["name"], entry.value_marks["name"], "channel name") \
-            if "name" in entry else None
+    for entry, name in _entries(check, doc, "notify", "a channel", ("name", "url"),
+                                "channel name"):
         url = check.text(entry, "url")
         if url and re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", url) is None:
             check.problem(entry.value_marks["url"], "a channel's url is an Apprise URL, such as "
@@ -350,6 +335,20 @@ def _listed(entry: Mapping, key: str, known: list[str], check: _Checker) -> list
 def _items(check: _Checker, doc: Mapping, key: str) -> list[tuple[Any, Mark]]:
     seq = check.sequence(doc.get(key), doc.value_marks[key], f"'{key}'")
     return list(zip(seq, seq.item_marks)) if seq is not None else []
+
+
+def _entries(check: _Checker, doc: Mapping, key: str, what: str, required: tuple[str, ...],
+             ident: str) -> Iterator[tuple[Mapping, str | None]]:
+    """The mappings listed under statusgen.yaml's `key`, their keys checked, each with its
+    id (its first required key; None when it lacks a good one)."""
+    first = required[0]
+    for item, mark in _items(check, doc, key):
+        entry = check.mapping(item, mark, what)
+        if entry is None:
+            continue
+        check.keys(entry, KEYS[key], required, what)
+        yield entry, check.ident(entry[first], entry.value_marks[first], ident) \
+            if first in entry else None
 
 
 # A line break in base_url would start a line of its own in robots.txt and break the

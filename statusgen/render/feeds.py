@@ -88,7 +88,7 @@ class _Words(NamedTuple):
 
     def _(self, message: str, **values: object) -> Markup:
         """A message of the catalogue (trusted, as the templates' are), its values escaped."""
-        return Markup(self.language.gettext(message)) % values
+        return self.language.markup(message, **values)
 
     def when(self, moment: datetime) -> str:
         return self.language.moment(moment.astimezone(self.timezone))

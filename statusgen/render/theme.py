@@ -172,7 +172,7 @@ class Templates:
         self.language = language if language is not None else \
             Language(self.site.language, theme.project_root)
         self._times: dict[tuple[datetime, bool], Markup] = {}  # pages show the same moments
-        self._words: dict[str, Markup | list[str | None]] = {}  # a message: as said, or in parts
+        self._said: dict[str, Markup] = {}  # messages without values, as said
         # Jinja's i18n extension, "newstyle": a message is a format string whose values are
         # escaped. Most are translated as templates compile (CompiledWords); the rest (and
         # labels, through `said`) ask these as pages render.
@@ -196,19 +196,14 @@ class Templates:
         ]).encode()).hexdigest()
 
     def _gettext(self, message: str, **values: Any) -> Markup:
-        """A message in the language (trusted, as the templates are), its %(name)s values
-        escaped; "%%" is "%". Each message is split once: pages say the same ones often."""
-        found = self._words.get(message)
+        """A message in the language, as HTML (Language.markup). Jinja's "newstyle" gettext:
+        every message is a format string, "%%" one "%"; one without values is remembered."""
+        if values:
+            return self.language.markup(message, **values)
+        found = self._said.get(message)
         if found is None:
-            parts = _FIELD.split(self.language.gettext(message))
-            found = self._words[message] = Markup(parts[0]) if len(parts) == 1 else parts
-        if isinstance(found, Markup):
-            return found
-        said: list[str] = []
-        for n, part in enumerate(found):  # text, field, text, field, ..., text
-            said.append(part or "" if n % 2 == 0 else "%" if part is None
-                        else escape(values[part]))
-        return Markup("".join(said))
+            found = self._said[message] = self.language.markup(message)
+        return found
 
     def _ngettext(self, singular: str, plural: str, n: int, **values: Any) -> Markup:
         values.setdefault("num", n)
