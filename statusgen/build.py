@@ -158,5 +158,5 @@ def _site(at: model.Situation, theme: Theme, language: Language, converted: Conv
     if logo:  # the owner's image (parse checked it) is published as a static file
         static[logo] = (theme.project_root / logo).read_bytes()
     assets = {name: hashed_name(name, data) for name, data in static.items()}
-    t = Templates(theme, replace(at.project, incidents=()), assets, converted, language)
+    t = Templates(theme, replace(at.project, incidents=()), assets, language, converted)
     return Site(at, t, views.incident_views(at, converted), histories(at), static)

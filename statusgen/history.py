@@ -93,14 +93,13 @@ def bars(segments: list[Segment], touched: list[tuple[Span, Incident]],
         ordered = tuple(sorted(lengths.items(), key=lambda item: item[0], reverse=True))
         worst = ordered[0][0] if ordered else State.OPERATIONAL
         links = [(f"incidents/{i}/", title) for i, title in day_incidents]
-        if len(ordered) == 1 and ordered[0][1] == end - start:
-            before = result[-1] if result else None
-            if before and before.all_day and (before.state, before.incidents) == (worst, links):
-                result[-1] = Bar(before.first, local, before.days + 1, worst, (), True, links)
-                continue
-            ordered = ()
-        result.append(Bar(local, local, 1, worst, ordered, not ordered and bool(lengths),
-                          links))
+        all_day = len(ordered) == 1 and ordered[0][1] == end - start
+        before = result[-1] if result else None
+        if all_day and before and before.all_day and (before.state, before.incidents) == (
+                worst, links):
+            result[-1] = Bar(before.first, local, before.days + 1, worst, (), True, links)
+            continue
+        result.append(Bar(local, local, 1, worst, () if all_day else ordered, all_day, links))
     return result
 
 

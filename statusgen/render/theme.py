@@ -162,15 +162,14 @@ class Templates:
     `markdown`, which a build may replace between pages (the HTML is the same)."""
 
     def __init__(self, theme: Theme, settings: Project, assets: Mapping[str, str],
-                 markdown: Converted | None = None, language: Language | None = None) -> None:
+                 language: Language, markdown: Converted | None = None) -> None:
         self.theme = theme
         self.env = theme.env
         self.settings = settings
         self.site = settings.site
         self.assets = assets  # a static file's name -> its content-hashed path in the site
         self.markdown = markdown if markdown is not None else Converted()
-        self.language = language if language is not None else \
-            Language(self.site.language, theme.project_root)
+        self.language = language
         self._times: dict[tuple[datetime, bool], Markup] = {}  # pages show the same moments
         self._said: dict[str, Markup] = {}  # messages without values, as said
         # Jinja's i18n extension, "newstyle": a message is a format string whose values are
