@@ -24,9 +24,9 @@ from .making import Stopwatch, make
 from .markdown import Converted
 from .parse import parse_project, parse_time
 from .pool import available_workers
-from .project import Project
+from .project import Project, Said
 from .render.site import Site, site_outputs
-from .render.theme import Templates, Theme, hashed_name
+from .render.theme import Templates, Theme, Version, hashed_name
 from .write import NewSite, check_output_folder
 
 
@@ -112,23 +112,24 @@ class Build:
             output = cache.check_output()
             with clock.stage("model"):
                 theme = Theme(self.root, project.site.theme, cache.templates())
-                language = Language(project.site.language, self.root)
-                cache.words.recall(language)
+                languages = [Language(tag, self.root) for tag in project.site.languages]
+                for language in languages:
+                    cache.words.recall(language)
                 at = model.situation(project, now)
-                site = _site(at, theme, language, Converted(cache.markdown.shared()),
-                             cache.histories.histories)
-                self.made = (project, site)
+                sites = _sites(at, theme, languages, Converted(cache.markdown.shared()),
+                               cache.histories.histories)
+                self.made = (project, sites)
             with clock.stage("output check"):
-                salt = digest(code_key(), site.templates.__fingerprint__())
+                salt = digest(code_key(), *(s.templates.__fingerprint__() for s in sites))
                 keys = Keys(salt, output.previous(salt))
-            made, converted = make(site, keys, cache.markdown, new, partial(output.begin, new),
-                                   clock, available_workers())
+            made, converted = make(sites, keys, cache.markdown, new,
+                                   partial(output.begin, new), clock, available_workers())
             with clock.stage("write"):
                 output.publish(made, new, salt)
         with clock.stage("cache"):
             cache.note(f"{converted} text{'s' if converted != 1 else ''} converted from "
                        "Markdown")
-            cache.save(site.templates.markdown, site.templates.language)
+            cache.save(sites[0].templates.markdown, languages)
         return BuildResult(len(made.files) + len(made.written) + len(output.files_of(made.kept)),
                            sum(name.endswith(".html") for name in made.keys),
                            time.perf_counter() - self.started, clock.seconds,
@@ -138,25 +139,51 @@ class Build:
 def render_site(project: Project, now: datetime, theme: Theme) -> dict[str, bytes]:
     """Every file of the site at `now`, each output made here and now: the plain build, which
     reads nothing but the theme and keeps nothing."""
-    outputs = site_outputs(plain_site(project, now, theme))
+    outputs = site_outputs(plain_sites(project, now, theme))
     return {path: data for output in outputs for path, data in output.files().items()}
 
 
-def plain_site(project: Project, now: datetime, theme: Theme) -> Site:
-    """What the outputs of the site at `now` are made of, all worked out here and now."""
+def plain_sites(project: Project, now: datetime, theme: Theme) -> list[Site]:
+    """What the outputs of the site at `now` are made of, in each of its languages, all
+    worked out here and now."""
     at = model.situation(project, now)
-    return _site(at, theme, Language(project.site.language, theme.project_root), Converted(),
-                 lambda at: history.histories(at.project, at.now))
+    return _sites(at, theme, [Language(tag, theme.project_root)
+                              for tag in project.site.languages], Converted(),
+                  lambda at: history.histories(at.project, at.now))
 
 
-def _site(at: model.Situation, theme: Theme, language: Language, converted: Converted,
-          histories: Callable[[model.Situation], Histories]) -> Site:
-    """What the site's outputs are made of: the theme's templates for the project's settings
-    in `language`, the views, the histories and the static files."""
+def _sites(at: model.Situation, theme: Theme, languages: list[Language], converted: Converted,
+           histories: Callable[[model.Situation], Histories]) -> list[Site]:
+    """What the site's outputs are made of in each of its `languages` (the first at the
+    root, each other in its folder): the theme's templates for the project's settings in that
+    language, the views, the histories and the static files. The histories are worked out
+    once: only the incidents' titles differ between languages."""
     logo = at.project.site.logo
     static = theme.static_files()
     if logo:  # the owner's image (parse checked it) is published as a static file
         static[logo] = (theme.project_root / logo).read_bytes()
     assets = {name: hashed_name(name, data) for name, data in static.items()}
-    t = Templates(theme, replace(at.project, incidents=()), assets, language, converted)
-    return Site(at, t, views.incident_views(at, converted), histories(at), static)
+    first = languages[0]
+    if len(languages) == 1:
+        by_id = views.incident_views(at, converted)
+        t = Templates(theme, replace(at.project, incidents=()), assets, first, converted)
+        return [Site(at, t, by_id, histories(at), static)]
+    shared = (first.tag, first.direction)
+    alike = {language.tag.partition("-")[0] for language in languages}
+    versions = [Version(language.tag, language.own_name(whole=len(alike) < len(languages)),
+                        "" if language is first else f"{language.tag}/")
+                for language in languages]
+    sites: list[Site] = []
+    home = at.project.site.base_url
+    for language, version in zip(languages, versions):
+        own = replace(at, project=at.project.in_language(
+            Said(None if language is first else language.tag, *shared)))
+        by_id = views.incident_views(own, converted)
+        found = histories(own) if not sites else history.retitled(
+            sites[0].histories, {view.path: view.title for view in by_id.values()})
+        settings = replace(own.project, incidents=(), site=replace(
+            own.project.site, base_url=home + version.folder))
+        t = Templates(theme if not sites else theme.another(), settings, assets, language,
+                      converted, versions, version.folder)
+        sites.append(Site(own, t, by_id, found, static))
+    return sites

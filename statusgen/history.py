@@ -4,7 +4,7 @@ timeline drawn on an incident's page. Computed here, displayed by the templates.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -154,6 +154,16 @@ class Histories:
     lines: dict[str, list[Segment]]
     uptimes: dict[str, Uptime]
     periods: dict[str, list[Period]]
+
+
+def retitled(found: Histories, titles: Mapping[str, str]) -> Histories:
+    """`found` with the day bars' incidents titled as `titles` (by path) says: the histories
+    in another language, whose titles are all that differs."""
+    uptimes = {cid: replace(uptime, bars=[
+        replace(bar, incidents=[(path, titles.get(path, title)) for path, title in bar.incidents])
+        if bar.incidents else bar for bar in uptime.bars])
+        for cid, uptime in found.uptimes.items()}
+    return replace(found, uptimes=uptimes)
 
 
 def histories(project: Project, now: datetime,

@@ -127,6 +127,16 @@ class Language:
         return self._remembered(("direction",), lambda: "rtl" if
                                 self.locale.text_direction == "rtl" else "ltr")
 
+    def own_name(self, whole: bool = False) -> str:
+        """The language's name in itself, capitalised ("Cymraeg"); `whole`: with its region
+        ("English (United Kingdom)"), to tell it from another of the same language."""
+        def made() -> str:
+            locale = self.locale
+            name = locale.get_display_name(locale) if whole else \
+                locale.get_language_name(locale)
+            return (name or self.tag)[:1].upper() + (name or self.tag)[1:]
+        return self._remembered(("name", whole), made)
+
     def __fingerprint__(self) -> str:
         """The tag and every catalogue drawn on (statusgen.incremental.keys)."""
         return self.fingerprint

@@ -6,7 +6,7 @@ Markdown records) where there are many, and go into the new site as they come.""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -69,26 +69,29 @@ def _make_changed(outputs: Iterable[Output], keys: Keys, converted: Converted) -
                   converted.made - made_before, time.perf_counter() - started)
 
 
-def make(site: Site, keys: Keys, markdown: Markdown, new: NewSite, begin: Callable[[], None],
-         clock: Stopwatch, workers: int) -> tuple[Made, int]:
-    """Make what changed of `site`, begun in `new` by `begin`: what was made, and how many
+def make(sites: Sequence[Site], keys: Keys, markdown: Markdown, new: NewSite,
+         begin: Callable[[], None], clock: Stopwatch, workers: int) -> tuple[Made, int]:
+    """Make what changed of the site in its languages (`sites`, which convert Markdown
+    through the same converter), begun in `new` by `begin`: what was made, and how many
     Markdown texts were converted."""
-    t = site.templates
-    converted = t.markdown
+    every = [site.templates for site in sites]
+    converted = every[0].markdown
     # Apart, unless every incident page is to be made and worker processes will: then the
     # cores are theirs, and this process makes the feeds and the API after its pages.
-    apart = bool(keys.previous) or not pays(len(site.by_id), workers)
-    with Background(lambda: _make_changed(machine_outputs(site), keys, converted),
+    apart = bool(keys.previous) or not pays(sum(len(s.by_id) for s in sites), workers)
+    with Background(lambda: _make_changed(machine_outputs(sites), keys, converted),
                     apart) as machine:
         with clock.stage("keys"):
-            incident_pages, other = page_outputs(site)
+            incident_pages, other = page_outputs(sites)
             todo = keys.changed(incident_pages)
         begin()
         by_shard: dict[int, list[str]] = {}
         for output in todo:
             by_shard.setdefault(markdown_shard(output.name), []).append(output.name)
-        maker = markdown.maker(t, [o.name for o in incident_pages], {o.name: o for o in todo})
-        t.env.get_template("incident.html")  # compiled once, before any worker starts
+        maker = markdown.maker(every, [o.name for o in incident_pages],
+                               {o.name: o for o in todo})
+        for t in every:
+            t.env.get_template("incident.html")  # compiled once, before any worker starts
         with Forked(maker, list(by_shard.values()), workers) as rendering:
             with clock.stage("pages"):
                 pages = _make_changed(other, keys, converted)

@@ -29,6 +29,7 @@ from .project import (
     Project,
     Site,
     State,
+    Text,
     Update,
 )
 from .words import SHIPPED
@@ -47,7 +48,7 @@ BUILTIN_THEMES = frozenset({"default"})
 # Every key a status project may hold, by where it stands (docs/project.md documents each).
 KEYS: dict[str, tuple[str, ...]] = {
     "statusgen.yaml": ("site", "groups", "components", "notify"),
-    "site": ("title", "base_url", "timezone", "language", "theme", "history_days",
+    "site": ("title", "base_url", "timezone", "language", "languages", "theme", "history_days",
              "description", "feed_items", "logo", "stale_after"),
     "groups": ("id", "name"),
     "components": ("id", "name", "group", "description"),
@@ -113,6 +114,8 @@ class _Checker:
         # Where the loader rejected a value (a YAML tag, say), it reads as null: one message
         # there is enough, not a second one about the null.
         self.rejected = {(p.line, p.column) for p in problems if p.path == self.path}
+        # The site's languages, where it has several: a text may then be a map of them.
+        self.languages: tuple[str, ...] = ()
 
     def problem(self, mark: Mark, message: str) -> None:
         if mark not in self.rejected:
@@ -154,6 +157,38 @@ class _Checker:
             return m.raw[key]
         self.problem(m.value_marks[key], f"'{key}' must be text")
         return default
+
+    def said(self, m: Mapping, key: str, default: str = "", required: bool = False) -> str:
+        """A text readers see: in a site of several languages, text or a map of its
+        languages to text (a Text, when it has translations)."""
+        value = m.get(key)
+        if not isinstance(value, Mapping):
+            return self.text(m, key, default, required)
+        if not self.languages:
+            self.problem(m.value_marks[key], f"'{key}' must be text (a map of languages to "
+                                             "text needs the site's 'languages')")
+            return default
+        return self.translated(value, m.value_marks[key], f"'{key}'", required) or default
+
+    def translated(self, texts: Mapping, mark: Mark, what: str, required: bool = False) -> str:
+        """A map of the site's languages to text: a Text of the first language's."""
+        first, *others = self.languages
+        for tag in texts:
+            if tag not in self.languages:
+                same = [t for t in self.languages if t.casefold() == str(tag).casefold()]
+                self.problem(texts.key_marks[tag], f"{what} has text in '{tag}', which is not "
+                             "one of the site's languages" + (
+                                 (f" (did you mean '{same[0]}'?)" if same else
+                                  did_you_mean(str(tag), self.languages))
+                                 or f" ({', '.join(self.languages)})"))
+        said = {tag: self.text(texts, tag, required=required) for tag in self.languages
+                if tag in texts}
+        if first not in texts:
+            self.problem(mark, f"{what} has no text in {first}, the site's first language, "
+                               "which the others fall back to")
+            return ""
+        translations = {tag: said[tag] for tag in others if said.get(tag)}
+        return Text(said[first], translations) if translations else said[first]
 
     def flag(self, m: Mapping, key: str) -> bool:
         value = m.get(key, False)
@@ -217,6 +252,7 @@ def parse_project(loaded: LoadedProject) -> Project:
                                       "'updates'")
             continue
         if config is not None:
+            check.languages = config.site.languages if config.site.others else ()
             incident = _parse_incident(source, config, check)
             if incident is not None:
                 incidents.append(incident)
@@ -259,7 +295,7 @@ def _parse_config(source: Source, themes: frozenset[str], locales: frozenset[str
                 if any(g.id == gid for g in groups):
                     check.problem(entry.value_marks["id"], f"duplicate group id '{gid}'")
                 else:
-                    groups.append(Group(gid, check.text(entry, "name", gid)))
+                    groups.append(Group(gid, check.said(entry, "name", gid)))
     components: list[Component] = []
     group_ids = [g.id for g in groups]
     before_components = len(problems)
@@ -277,9 +313,9 @@ def _parse_config(source: Source, themes: frozenset[str], locales: frozenset[str
             if any(c.id == cid for c in components):
                 check.problem(entry.value_marks["id"], f"duplicate component id '{cid}'")
                 continue
-            components.append(Component(cid, check.text(entry, "name", cid),
+            components.append(Component(cid, check.said(entry, "name", cid),
                                         str(group) if group is not None else None,
-                                        check.text(entry, "description")))
+                                        check.said(entry, "description")))
         if not components and len(problems) == before:
             check.problem(doc.value_marks["components"], "'components' lists no component")
     if site is None:  # reported above; a stand-in lets the incident files be checked too
@@ -403,18 +439,42 @@ def _parse_site(doc: Mapping, check: _Checker, themes: frozenset[str],
         check.problem(site.value_marks["feed_items"],
                       "'feed_items' must be a whole number of items from 1 to 1000")
         feed_items = 50
-    return Site(check.text(site, "title", required=True), base_url, tz, theme, days,
-                check.text(site, "description"), feed_items, _logo(site, check),
-                _stale_after(site, check), _language(site, check, locales))
+    first, *others = _languages(site, check, locales)
+    check.languages = (first, *others) if others else ()
+    return Site(check.said(site, "title", required=True), base_url, tz, theme, days,
+                check.said(site, "description"), feed_items, _logo(site, check),
+                _stale_after(site, check), first, tuple(others))
 
 
-def _language(site: Mapping, check: _Checker, locales: frozenset[str]) -> str:
-    """site.language: a language statusgen has a catalogue for, or the project has
-    (locales/<tag>.po) and CLDR knows."""
-    tag = check.text(site, "language", "en")
+def _languages(site: Mapping, check: _Checker, locales: frozenset[str]) -> list[str]:
+    """site.language, or site.languages (the first at the site's root, each other under
+    /<tag>/): languages statusgen has a catalogue for, or the project has."""
+    if "languages" not in site:
+        tag = check.text(site, "language", "en")
+        return [_language(tag, site.value_marks.get("language", site.mark), check, locales)]
+    if "language" in site:
+        check.problem(site.key_marks["languages"], "give either 'language' (one) or "
+                                                   "'languages' (several), not both")
+    listed = check.sequence(site["languages"], site.value_marks["languages"], "'languages'")
+    tags: list[str] = []
+    for tag, mark in zip(listed or (), listed.item_marks if listed else ()):
+        if not isinstance(tag, str):
+            check.problem(mark, "each of 'languages' must be a language tag, e.g. en-GB")
+        elif tag in tags:
+            check.problem(mark, f"'{tag}' is listed twice in 'languages'")
+        else:
+            tags.append(_language(tag, mark, check, locales))
+    if listed is not None and not listed:
+        check.problem(site.value_marks["languages"], "'languages' lists no language: give "
+                                                     "one or more, the first at the root")
+    return tags or ["en"]
+
+
+def _language(tag: str, mark: Mark, check: _Checker, locales: frozenset[str]) -> str:
+    """A language statusgen has a catalogue for, or the project has (locales/<tag>.po) and
+    CLDR knows."""
     if tag in SHIPPED:
         return tag
-    mark = site.value_marks["language"]
     if tag not in locales:
         known = sorted({*SHIPPED, *locales})
         same = [k for k in known if k.casefold() == tag.casefold()]  # en-gb: en-GB
@@ -536,11 +596,11 @@ def _parse_incident(source: Source, config: _Config, check: _Checker) -> Inciden
         return None
     return Incident(
         id=source.stem,
-        title=check.text(doc, "title", required=True),
+        title=check.said(doc, "title", required=True),
         updates=tuple(updates),
         impact=impact,
         pinned=check.flag(doc, "pinned"),
-        postmortem=check.text(doc, "postmortem"),
+        postmortem=check.said(doc, "postmortem"),
         is_maintenance=maintenance,
         scheduled_start=start,
         scheduled_end=end,
@@ -607,10 +667,21 @@ def _parse_updates(doc: Mapping, check: _Checker, site: Site, component_ids: lis
             check.problem(entry.value_marks["edited"], "an update cannot be edited before it "
                                                        "was posted")
         if at is not None:
-            updates.append(Update(at, status, tuple(changes), check.text(entry, "message"),
+            updates.append(Update(at, status, tuple(changes), check.said(entry, "message"),
                                   next_update, impact, Impact[level.upper()] if level else None,
                                   edited))
     return updates
+
+
+def _item(check: _Checker, seq: Sequence, n: int, what: str) -> str:
+    """Item `n` of a list of texts: text (a number or boolean as written), or a map of the
+    site's languages to text."""
+    item, mark = seq[n], seq.item_marks[n]
+    if isinstance(item, Mapping) and check.languages:
+        return check.translated(item, mark, what)
+    if not isinstance(item, str) and n not in seq.raw:
+        check.problem(mark, f"{what} must be text")
+    return seq.raw.get(n, str(item))
 
 
 def _parse_customer_impact(entry: Mapping, check: _Checker) -> CustomerImpact | None:
@@ -624,15 +695,12 @@ def _parse_customer_impact(entry: Mapping, check: _Checker) -> CustomerImpact | 
         value = m.get(key)
         if value is None:
             lists[key] = ()
-        elif isinstance(value, str):
-            lists[key] = (value,)
+        elif isinstance(value, str | Mapping):
+            lists[key] = (check.said(m, key),)
         else:
             seq = check.sequence(value, m.value_marks[key], f"'{key}'")
-            if seq is None:
-                continue
-            for n, (item, mark) in enumerate(zip(seq, seq.item_marks)):
-                if not isinstance(item, str) and n not in seq.raw:
-                    check.problem(mark, f"each item of '{key}' must be text")
-            lists[key] = tuple(seq.raw.get(n, str(i)) for n, i in enumerate(seq))
+            if seq is not None:
+                lists[key] = tuple(_item(check, seq, n, f"each item of '{key}'")
+                                   for n in range(len(seq)))
     return CustomerImpact(lists.get("still_works", ()), lists.get("not_working", ()),
-                          check.text(m, "workaround"))
+                          check.said(m, "workaround"))

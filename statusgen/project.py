@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import IntEnum
 from typing import Any
@@ -71,6 +72,74 @@ _IMPACT_LABELS = {
 }
 
 
+class Text(str):
+    """A text of the project in its first language, with its translations by language tag
+    (written in YAML as a map of language to text): as a str, the first language's."""
+
+    translations: Mapping[str, str]
+
+    def __new__(cls, first: str, translations: Mapping[str, str]) -> Text:
+        text = super().__new__(cls, first)
+        text.translations = translations
+        return text
+
+    def __eq__(self, other: object) -> bool:
+        return str.__eq__(self, other) is True and \
+            getattr(other, "translations", None) == self.translations
+
+    __hash__ = str.__hash__
+
+    def __repr__(self) -> str:
+        return f"Text({str.__repr__(self)}, {dict(self.translations)!r})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return Text, (str(self), dict(self.translations))
+
+
+class Fallback(str):
+    """A text shown in another language than its own, which has no translation: the first
+    language's, with that language's tag and direction, which pages mark it with."""
+
+    lang: str
+    dir: str
+
+    def __new__(cls, text: str, lang: str, direction: str) -> Fallback:
+        made = super().__new__(cls, text)
+        made.lang, made.dir = lang, direction
+        return made
+
+    def __eq__(self, other: object) -> bool:
+        return str.__eq__(self, other) is True and getattr(other, "lang", None) == self.lang
+
+    __hash__ = str.__hash__
+
+    def __repr__(self) -> str:
+        return f"Fallback({str.__repr__(self)}, {self.lang!r}, {self.dir!r})"
+
+    def __fingerprint__(self) -> str:
+        return repr(self)
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return Fallback, (str(self), self.lang, self.dir)
+
+
+class Said:
+    """The texts of a project as one language shows them (Project.in_language): each its
+    translation, else the first language's as a Fallback; `tag` None for the first language."""
+
+    def __init__(self, tag: str | None, first: str, direction: str) -> None:
+        self.tag, self.first, self.direction = tag, first, direction
+
+    def __call__(self, text: str) -> str:
+        if self.tag is None:
+            return str(text) if type(text) is Text else text
+        said = text.translations.get(self.tag) if type(text) is Text else None
+        return said if said is not None else Fallback(text, self.first, self.direction)
+
+    def all(self, texts: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(map(self, texts))
+
+
 INCIDENT_STATUSES = ("investigating", "identified", "monitoring", "resolved")
 MAINTENANCE_STATUSES = ("scheduled", "in_progress", "verifying", "completed")
 # The component states an update may set (under_maintenance comes from maintenance windows).
@@ -89,7 +158,12 @@ class Site:
     feed_items: int = 50  # the most items a feed lists
     logo: str = ""  # an image inside the project, relative to its root; "" for the title in text
     stale_after: timedelta = timedelta(hours=24)  # an incident without an update for longer: warn
-    language: str = "en"  # a BCP 47 tag with a catalogue (statusgen.language)
+    language: str = "en"  # a BCP 47 tag with a catalogue (statusgen.language): the first
+    others: tuple[str, ...] = ()  # the site's other languages, each under /<tag>/
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return (self.language, *self.others)
 
 
 @dataclass(frozen=True)
@@ -178,3 +252,27 @@ class Project:
     incidents: tuple[Incident, ...]  # sorted by id
     # Only `statusgen notify` reads them: no page shows them, so no key of the build holds them.
     notify: tuple[Channel, ...] = field(default=(), compare=False, repr=False)
+
+    def in_language(self, said: Said) -> Project:
+        """The project with every text as `said` shows it: what one language's outputs are
+        made of. Only texts change: what later stages work out of an incident is shared."""
+        site = self.site
+        return replace(
+            self, site=replace(site, title=said(site.title),
+                               description=said(site.description)),
+            groups=tuple(replace(g, name=said(g.name)) for g in self.groups),
+            components=tuple(replace(c, name=said(c.name), description=said(c.description))
+                             for c in self.components),
+            incidents=tuple(_incident_in(i, said) for i in self.incidents))
+
+
+def _incident_in(incident: Incident, said: Said) -> Incident:
+    made = replace(incident, title=said(incident.title), postmortem=said(incident.postmortem),
+                   updates=tuple(replace(u, message=said(u.message), customer_impact=None
+                                         if u.customer_impact is None else CustomerImpact(
+                                             said.all(u.customer_impact.still_works),
+                                             said.all(u.customer_impact.not_working),
+                                             said(u.customer_impact.workaround)))
+                                 for u in incident.updates))
+    object.__setattr__(made, "derived", incident.derived)  # the same states, times, steps
+    return made

@@ -17,7 +17,16 @@ from markupsafe import Markup
 from . import history, intervals, model
 from .markdown import Converted
 from .model import Situation
-from .project import Component, CustomerImpact, Impact, Incident, Project, State, Update
+from .project import (
+    Component,
+    CustomerImpact,
+    Fallback,
+    Impact,
+    Incident,
+    Project,
+    State,
+    Update,
+)
 from .words import N_
 
 RECENT_DAYS = 15
@@ -72,7 +81,7 @@ class UpdateView:
     # Converted when first shown: most pages list an incident without its updates' text.
     @cached_property
     def html(self) -> Markup:
-        return self.converted.html(self.message)
+        return as_html(self.converted, self.message)
 
     @cached_property
     def summary(self) -> str:
@@ -209,10 +218,19 @@ class IncidentView:
 
     @cached_property
     def postmortem(self) -> Markup:
-        return self.converted.html(self.postmortem_text) if self.postmortem_text \
+        return as_html(self.converted, self.postmortem_text) if self.postmortem_text \
             else Markup("")
 
 
+
+
+def as_html(converted: Converted, markdown: str) -> Markup:
+    """Markdown as HTML; a text in another language than the page's (a Fallback) in a block
+    that says which."""
+    if type(markdown) is not Fallback:
+        return converted.html(markdown)
+    return Markup('<div lang="{}" dir="{}">').format(markdown.lang, markdown.dir) + \
+        converted.html(str(markdown)) + Markup("</div>")
 
 
 @dataclass(frozen=True)

@@ -307,7 +307,7 @@ def test_status_speaks_the_site_language(write_project: WriteProject) -> None:
 def test_the_banner_speaks_and_reads_the_site_language() -> None:
     settings = replace(parse_project(load_project(REPO)), incidents=())
     arabic = Language("ar")
-    files = render_embed(settings, arabic)
+    files = render_embed(settings, arabic, settings.site.base_url, "ar")
     script = files["embed.js"].decode()
     assert '"lang": "ar", "dir": "rtl"' in script
     assert json.dumps(arabic.gettext("What still works"), ensure_ascii=False) in script

@@ -15,7 +15,7 @@ import pytest
 from conftest import GOLDEN_NOW, GOLDEN_PROJECT
 
 from statusgen import model
-from statusgen.build import plain_site, read_project, render_site
+from statusgen.build import plain_sites, read_project, render_site
 from statusgen.incremental.keys import Keys
 from statusgen.markdown import markdown_html
 from statusgen.parse import parse_time
@@ -41,9 +41,9 @@ def theme() -> Theme:
     return Theme(GOLDEN_PROJECT, "default")
 
 
-def site_of(project: Project, now: datetime) -> SiteInputs:
+def site_of(project: Project, now: datetime) -> list[SiteInputs]:
     """What the outputs of a plain build are made of."""
-    return plain_site(project, now, theme())
+    return plain_sites(project, now, theme())
 
 
 def outputs_of(project: Project, now: datetime) -> list[Output]:

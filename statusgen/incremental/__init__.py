@@ -12,6 +12,7 @@ with or without it; the cache only answers "what may be taken as it is".
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from contextlib import suppress
 from pathlib import Path
 
@@ -74,10 +75,10 @@ class BuildCache:
         if self.output is not None:
             self.output.close()
 
-    def save(self, converted: Converted | None = None, language: Language | None = None
+    def save(self, converted: Converted | None = None, languages: Sequence[Language] = ()
              ) -> None:
         """Keep what was read (the shards that changed), the templates compiled, the
-        Markdown `converted` for the outputs but the incident pages and what `language`
+        Markdown `converted` for the outputs but the incident pages and what the `languages`
         wrote, for the next build; after the site, which comes first where room is short."""
         try:
             if self._templates is not None:
@@ -85,7 +86,7 @@ class BuildCache:
             self.reading.save()
             if converted is not None:
                 self.markdown.save_shared(converted)
-            if language is not None:
+            for language in languages:
                 self.words.save(language)
         except OSError as err:
             self._notes.append(f"could not save the cache: {err}")

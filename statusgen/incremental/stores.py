@@ -62,26 +62,27 @@ class CompiledTemplates(BytecodeCache):
 
 
 class Words:
-    """What the site's language wrote last time (statusgen.language.Language.memo: the
-    days, clocks, zones, lengths of time it wrote), by language and catalogues, so that a build
-    showing nothing new does not load CLDR at all."""
+    """What each language of the site wrote last time (statusgen.language.Language.memo:
+    the days, clocks, zones, lengths of time it wrote), by language and catalogues, so that a
+    build showing nothing new does not load CLDR at all."""
 
     def __init__(self, records: Records, clean: bool) -> None:
         self.records = records
         self.clean = clean
-        self.known = 0
+        self.known: dict[str, int] = {}  # by language tag: how much it knew
 
     def recall(self, language: Language) -> None:
         """Give `language` what it wrote for the last build."""
         if not self.clean:
             language.memo.update(self.records.load(
-                "words", digest(code_key(), language.fingerprint)) or {})
-        self.known = len(language.memo)
+                f"words-{language.tag}", digest(code_key(), language.fingerprint)) or {})
+        self.known[language.tag] = len(language.memo)
 
     def save(self, language: Language) -> None:
         """Keep what it wrote, if it wrote more (raises OSError)."""
-        if len(language.memo) > self.known:
-            self.records.save("words", digest(code_key(), language.fingerprint), language.memo)
+        if len(language.memo) > self.known.get(language.tag, 0):
+            self.records.save(f"words-{language.tag}", digest(code_key(), language.fingerprint),
+                              language.memo)
 
 
 class MadePage(NamedTuple):
@@ -114,16 +115,16 @@ class Markdown:
         html.update(used)
         self.records.save("html", code_key(), html)
 
-    def maker(self, t: Templates, every: Sequence[str], todo: Mapping[str, Output]
-              ) -> Callable[[Sequence[str]], list[MadePage]]:
+    def maker(self, templates: Sequence[Templates], every: Sequence[str],
+              todo: Mapping[str, Output]) -> Callable[[Sequence[str]], list[MadePage]]:
         """What makes incident pages of `todo` by name, all of one shard at a time (in a
         worker process, which has them all from its parent), each through a converter of its
-        own over its texts of the last build; `every`: the names of all incident pages (the
-        records forget the others)."""
+        own over its texts of the last build, given to the `templates` of every language;
+        `every`: the names of all incident pages (the records forget the others)."""
         shards: dict[int, set[str]] = {}
         for name in every:
             shards.setdefault(markdown_shard(name), set()).add(name)
-        shared = t.markdown.used
+        shared = templates[0].markdown.used
 
         def make(names: Sequence[str]) -> list[MadePage]:
             shard = markdown_shard(names[0])
@@ -131,15 +132,18 @@ class Markdown:
                 self.records.load(f"markdown-{shard}", code_key()) or {}
             changed = False
             made = []
-            before = t.markdown
+            before = templates[0].markdown
             try:
                 for name in names:
-                    own = t.markdown = Converted(ChainMap(record.get(name) or {}, shared))
+                    own = Converted(ChainMap(record.get(name) or {}, shared))
+                    for t in templates:
+                        t.markdown = own
                     made.append(MadePage(name, todo[name].files(), own.converted))
                     changed |= own.used != record.get(name)
                     record[name] = own.used
             finally:
-                t.markdown = before
+                for t in templates:
+                    t.markdown = before
             gone = record.keys() - shards[shard]
             for name in gone:
                 del record[name]

@@ -17,6 +17,7 @@
   var wanted = listed.split(",").map(function (id) { return CONFIG.ids[id.trim()]; });
   var RANK = {minor: 2, major: 3, critical: 4};
   var KEY = "statusgen-embed " + base;
+  var home = base + CONFIG.up;  // the site's root, where the API is
   var host, banner;
 
   function weight(item) {  // 0: not shown
@@ -86,7 +87,10 @@
     banner.replaceChildren();
     var text = add(banner, "p");
     add(text, "strong", words[impact]);
-    text.append(" " + item.name + " ");
+    text.append(" ");
+    if (CONFIG.names === CONFIG.lang) text.append(item.name);
+    else add(text, "span", item.name).lang = CONFIG.names;  // the API's language
+    text.append(" ");
     add(text, "span", "(" + (words[item.status] || item.status) + ")").className = "status";
     text.append(" ");
     var more = add(text, "a", words[impact === "maintenance" ? "details" : "more"]);
@@ -103,7 +107,7 @@
   }
 
   function check() {
-    fetch(base + "api/v2/summary.json", {cache: "no-cache", credentials: "omit"})
+    fetch(home + "api/v2/summary.json", {cache: "no-cache", credentials: "omit"})
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (summary) { if (summary) show(worst(summary)); })
       .catch(function () { /* unreachable: the next check will tell */ });

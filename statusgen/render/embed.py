@@ -32,16 +32,21 @@ _POLICY = "default-src 'none'; script-src 'self'; connect-src 'self'; base-uri '
 _SHOWN_STATUSES = ("investigating", "identified", "monitoring", "in_progress", "verifying")
 
 
-def embed_output(settings: Project, language: Language) -> Output:
-    """embed.js and embed.html, which only the site's settings and language shape."""
-    return Output("embed.js", partial(render_embed, settings, language))
+def embed_output(settings: Project, language: Language, home: str, names: str) -> Output:
+    """embed.js and embed.html, which only the site's settings and language shape; `home`:
+    the site's root URL, where the API is (in the language `names`), which `settings`' base
+    URL is in or under."""
+    return Output("embed.js", partial(render_embed, settings, language, home, names))
 
 
-def render_embed(settings: Project, language: Language) -> dict[str, bytes]:
+def render_embed(settings: Project, language: Language, home: str, names: str
+                 ) -> dict[str, bytes]:
     site = settings.site
     _ = language.gettext
     config = {
-        "base": site.base_url,
+        "base": home,
+        "up": "../" * site.base_url.removeprefix(home).count("/"),  # to the API
+        "names": names,  # the language of the incidents' titles, which come from the API
         "lang": language.tag,
         "dir": language.direction,
         "ids": {c.id: statuspage_id("component", c.id) for c in settings.components},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 from urllib.parse import quote, urlsplit
 
@@ -33,18 +34,30 @@ RULES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
 )
 
 
-def headers_output(settings: Project) -> Output:
-    """`_headers`, which only the site's settings shape."""
-    return Output("_headers", partial(render_headers, settings))
+# What only the site's root has: a language's folder has the rest again.
+_ROOT_ONLY = ("/static/*", "/api/*", "/sitemap.xml", "/robots.txt")
 
 
-def render_headers(project: Project) -> dict[str, bytes]:
+def headers_output(settings: Project, folders: Sequence[str] = ()) -> Output:
+    """`_headers`, which only the site's settings shape, and its other languages' `folders`
+    ("cy/")."""
+    return Output("_headers", partial(render_headers, settings, tuple(folders)))
+
+
+def render_headers(project: Project, folders: tuple[str, ...] = ()) -> dict[str, bytes]:
     """{"_headers": the rules}. Their paths start at the host's root, so a base_url with a
-    path (https://example.com/status/) puts that path before each of them."""
+    path (https://example.com/status/) puts that path before each of them; each language's
+    folder has the rules of the files it has."""
     # quoted, so that nothing in the path reads as a pattern (* or :) or ends a line
     base = quote(urlsplit(project.site.base_url).path.rstrip("/"), safe="/%")
     lines = ["# Cache and CORS headers for Netlify and Cloudflare Pages, written by statusgen.",
              "# Pages, feeds and the API: a minute. Content-hashed static files: a year."]
     for pattern, headers in RULES:
         lines += ["", base + pattern, *(f"  {name}: {value}" for name, value in headers)]
+    for folder in folders:
+        within = base + quote("/" + folder.rstrip("/"), safe="/%")
+        for pattern, headers in RULES:
+            if pattern not in _ROOT_ONLY:
+                lines += ["", within + pattern,
+                          *(f"  {name}: {value}" for name, value in headers)]
     return {"_headers": "\n".join([*lines, ""]).encode()}

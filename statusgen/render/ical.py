@@ -70,7 +70,7 @@ def _event(incident: Incident, settings: Project, converted: Converted,
     url = f"{base_url}incidents/{incident.id}/"
     _ = language.gettext
     affected = language.names([names[cid] for cid in model.affected_components(incident)])
-    latest = plain_text(converted.html(incident.updates[-1].message)) \
+    latest = plain_text(converted.html(str(incident.updates[-1].message))) \
         if incident.updates else ""
     description = "\n\n".join(part for part in (
         latest, _("Affected: %(names)s") % {"names": affected} if affected else "",

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
+from urllib.parse import urlsplit
 
 from jinja2 import (
     BytecodeCache,
@@ -33,7 +34,7 @@ from ..history import Bar
 from ..language import Language
 from ..markdown import Converted
 from ..model import SENTENCES
-from ..project import Impact, Project
+from ..project import Fallback, Impact, Project
 
 BUILTIN_THEME = Path(__file__).parent.parent / "themes" / "default"
 
@@ -80,6 +81,7 @@ class Theme:
     def __init__(self, project_root: Path, name: str,
                  compiled: BytecodeCache | None = None) -> None:
         self.project_root = project_root
+        self.name, self.compiled = name, compiled
         builtin = FileSystemLoader(BUILTIN_THEME / "templates")
         loaders: list[Any] = [builtin]
         self.template_dirs = [BUILTIN_THEME / "templates"]
@@ -100,6 +102,10 @@ class Theme:
             bytecode_cache=compiled,  # templates compiled by an earlier build
             extensions=[CompiledWords],
         )
+
+    def another(self) -> Theme:
+        """The same theme in an environment of its own (for another language)."""
+        return Theme(self.project_root, self.name, self.compiled)
 
     def fingerprint(self) -> str:
         """A digest of every template and static file the theme draws on."""
@@ -147,6 +153,14 @@ def hashed_name(name: str, data: bytes) -> str:
 
 
 
+def in_its_language(text: str) -> str | Markup:
+    """A text of the project in a page's content: one in another language than the page's
+    (a Fallback) marked with its own, so it is read (and spoken) in that language."""
+    if type(text) is not Fallback:
+        return text
+    return Markup('<span lang="{}" dir="{}">{}</span>').format(text.lang, text.dir, text)
+
+
 class Present(NamedTuple):
     """What a page of the present shows of the whole site: its indicator, and the last change
     the data records (api/v2/status.json's page.updated_at), which the page's live script
@@ -156,13 +170,25 @@ class Present(NamedTuple):
     updated: datetime
 
 
+class Version(NamedTuple):
+    """A language of a site of several: its tag, its name in itself and its folder ("" for
+    the first, at the site's root; "cy/")."""
+
+    tag: str
+    name: str
+    folder: str
+
+
 class Templates:
     """The theme's templates bound to a project's `settings` (the project without its
-    incidents) and to a language: `page` renders one page. Views convert Markdown through
-    `markdown`, which a build may replace between pages (the HTML is the same)."""
+    incidents, its texts and base URL those of one language) and to that language: `page`
+    renders one page. Views convert Markdown through `markdown`, which a build may replace
+    between pages (the HTML is the same). In a site of several languages, `versions` are
+    all of them, and `folder` is this one's."""
 
     def __init__(self, theme: Theme, settings: Project, assets: Mapping[str, str],
-                 language: Language, markdown: Converted | None = None) -> None:
+                 language: Language, markdown: Converted | None = None,
+                 versions: Sequence[Version] = (), folder: str = "") -> None:
         self.theme = theme
         self.env = theme.env
         self.settings = settings
@@ -170,6 +196,10 @@ class Templates:
         self.assets = assets  # a static file's name -> its content-hashed path in the site
         self.markdown = markdown if markdown is not None else Converted()
         self.language = language
+        self.versions = versions
+        self.folder = folder
+        self.up = "../" * folder.count("/")  # from the language's root to the site's
+        self.home = self.site.base_url.removesuffix(folder)  # the site's root URL
         self._times: dict[tuple[datetime, bool], Markup] = {}  # pages show the same moments
         self._said: dict[str, Markup] = {}  # messages without values, as said
         # Jinja's i18n extension, "newstyle": a message is a format string whose values are
@@ -183,7 +213,8 @@ class Templates:
         self.env.filters.update(
             time=self._time, day=self._day, shortday=self._shortday, month=self.language.month,
             duration=self.language.duration, percent=self.language.percent,
-            bar_summary=self._bar_summary, names=self._names, said=self._gettext)
+            bar_summary=self._bar_summary, names=self._names, said=self._gettext,
+            lang=in_its_language)
 
     def __fingerprint__(self) -> str:
         """What every page made with these templates shares (statusgen.incremental.keys): the
@@ -191,7 +222,7 @@ class Templates:
         the language's catalogues."""
         return hashlib.sha256("\x1f".join([
             self.theme.fingerprint(), repr(self.settings), repr(sorted(self.assets.items())),
-            self.language.__fingerprint__()
+            self.language.__fingerprint__(), *(repr(v) for v in self.versions)
         ]).encode()).hexdigest()
 
     def _gettext(self, message: str, **values: Any) -> Markup:
@@ -241,6 +272,14 @@ class Templates:
             "state": _(state.label), "duration": self.language.duration(length, nearest=True)}
             for state, length in bar.lengths)
 
+    def _versions(self, path: str, site_root: str) -> list[dict[str, Any]]:
+        """The page at `path` in each language of the site (none where it has one): its
+        tag, name, link from this page, URL, and whether it is this one."""
+        shown = "" if path == "404.html" else path.removesuffix("index.html")
+        return [{"tag": v.tag, "name": v.name, "href": f"{site_root}{v.folder}{shown}" or "./",
+                 "url": f"{self.home}{v.folder}{shown}", "current": v.folder == self.folder}
+                for v in self.versions]
+
     def page(self, template: str, path: str, now: datetime, present: Present | None,
              root: str | None = None, **context: Any) -> bytes:
         """One page at `path`, as of `now`; links are relative to it unless `root` says
@@ -249,6 +288,8 @@ class Templates:
         if root is None:
             root = "../" * path.count("/")
         site = self.site
+        # from the page to the site's root: where the static files and the API are
+        site_root = urlsplit(self.home).path if root.startswith("/") else root + self.up
         shown = {} if present is None else {
             "indicator": present.indicator,
             "sentence": self.language.gettext(SENTENCES[present.indicator]),
@@ -257,8 +298,9 @@ class Templates:
             html = self.env.get_template(template).render(
                 site=site, root=root, now=now, lang=self.language.tag,
                 direction=self.language.direction, page_url=site.base_url +
-                path.removesuffix("index.html"),
-                asset=lambda name: f"{root}{self.assets[name]}", **shown, **context)
+                path.removesuffix("index.html"), site_root=site_root,
+                versions=self._versions(path, site_root),
+                asset=lambda name: f"{site_root}{self.assets[name]}", **shown, **context)
         except UndefinedError as err:  # which page, and why a value the others have is missing
             why = " (a page of ended incidents only is made as it stood when they had ended: " \
                 "it has no indicator or sentence, which belong to the present)" \
