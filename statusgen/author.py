@@ -41,6 +41,7 @@ from .project import (
     CustomerImpact,
     Incident,
     Project,
+    Text,
 )
 from .write import replace_file
 
@@ -98,6 +99,25 @@ def _scalar(text: str, indent: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+def _said(text: str, first: str, indent: str) -> str | list[str]:
+    """A text readers see as a YAML value (_scalar); a Text (one with translations) as the
+    lines of a map of its languages, `first` (the site's first language) first."""
+    if type(text) is not Text:
+        return _scalar(text, indent)
+    return [f"{tag}: {_scalar(said, indent + '  ')}"
+            for tag, said in ((first, str(text)), *text.translations.items())]
+
+
+def stripped(text: str) -> str:
+    """`text` without the white space around it, and so each of a Text's translations (an
+    empty one is dropped)."""
+    if type(text) is not Text:
+        return text.strip()
+    translations = {tag: said.strip() for tag, said in text.translations.items()
+                    if said.strip()}
+    return Text(text.strip(), translations) if translations else text.strip()
+
+
 def _time_text(moment: datetime, tz: ZoneInfo) -> str:
     """The local wall time (seconds only when there are some), with its offset only where the
     wall time alone would be ambiguous at a clock change."""
@@ -128,15 +148,20 @@ def _update_text(fields: list[Field], dash: str, inner: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _impact_lines(impact: CustomerImpact, indent: str) -> list[str]:
+def _impact_lines(impact: CustomerImpact, first: str, indent: str) -> list[str]:
     """A customer impact written out whole, as the lines below its key."""
     lines: list[str] = []
     for key, items in (("still_works", impact.still_works), ("not_working", impact.not_working)):
         if items:
             lines.append(f"{key}:")
-            lines += [f"  - {_scalar(item, indent + '    ')}" for item in items]
+            for item in items:
+                said = _said(item, first, indent + "    ")
+                lines += [f"  - {said}"] if isinstance(said, str) else \
+                    [f"  - {said[0]}", *(f"    {line}" for line in said[1:])]
     if impact.workaround:
-        lines.append(f"workaround: {_scalar(impact.workaround, indent + '  ')}")
+        said = _said(impact.workaround, first, indent + "  ")
+        lines += [f"workaround: {said}"] if isinstance(said, str) else \
+            ["workaround:", *(f"  {line}" for line in said)]
     return lines
 
 
@@ -152,11 +177,11 @@ def customer_impact_after(in_force: CustomerImpact | None, request: ImpactReques
     return CustomerImpact(
         _texts(request.works) if request.works is not None else base.still_works,
         _texts(request.broken) if request.broken is not None else base.not_working,
-        request.workaround.strip() if request.workaround is not None else base.workaround)
+        stripped(request.workaround) if request.workaround is not None else base.workaround)
 
 
 def _texts(items: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(item.strip() for item in items if item.strip())
+    return tuple(stripped(item) for item in items if item.strip())
 
 
 # -- checking a request against the project ------------------------------------------------------
@@ -211,13 +236,14 @@ def _update_fields(project: Project, request: UpdateRequest, now: datetime, inde
         fields.append(("impact", request.impact))
     if request.components:
         fields.append(("components", [f"{cid}: {state}" for cid, state in request.components]))
-    fields.append(("message", _scalar(request.message.strip(), indent)))
+    first = project.site.language
+    fields.append(("message", _said(stripped(request.message), first, indent)))
     if request.next_update:
         fields.append(("next_update", _time_text(
             _when(request.next_update, project, now, "--next-update"), tz)))
     stated = customer_impact_after(in_force, request.customer)
     if stated is not None:
-        lines = _impact_lines(stated, indent + "  ")
+        lines = _impact_lines(stated, first, indent + "  ")
         fields.append(("customer_impact", lines) if lines else ("customer_impact", "{}"))
     return fields
 
@@ -319,7 +345,9 @@ def new_incident(root: Path, project: Project, request: NewRequest, now: datetim
         raise AuthorError("the first update needs a message (--message or --message-file)")
     _check_request(project, first, request.maintenance)
     at = _when(first.at, project, now, "--at")
-    lines = [f"title: {_scalar(request.title.strip(), '')}"]
+    title = _said(stripped(request.title), project.site.language, "")
+    lines = [f"title: {title}"] if isinstance(title, str) else \
+        ["title:", *(f"  {line}" for line in title)]
     if request.maintenance:
         start = _when(request.start, project, now, "--start")
         end = _when(request.end, project, now, "--end")

@@ -30,6 +30,7 @@ from .build import Build, read_project, resolve_now
 from .errors import Problem, ProjectError
 from .guided import guided_update
 from .history import counted
+from .in_languages import InLanguages, Translations
 from .language import Language, catalogue_problems
 from .notify import STATE, NotifyError, channel_problems, notify
 from .parse import parse_time
@@ -235,13 +236,16 @@ def _message(message: str | None, message_file: IO[str] | None) -> str:
     return message_file.read() if message_file is not None else (message or "")
 
 
-def _impact_request(works: tuple[str, ...], broken: tuple[str, ...], workaround: str | None,
-                    clear: bool) -> ImpactRequest:
-    """--works, --broken, --workaround and --clear-impact, as one request."""
+def _impact_request(said: Translations, works: tuple[str, ...], broken: tuple[str, ...],
+                    workaround: str | None, clear: bool) -> ImpactRequest:
+    """--works, --broken, --workaround and --clear-impact (with their translations), as one
+    request."""
     if clear and (works or broken or workaround is not None):
         raise click.UsageError("--clear-impact says there is no customer impact: give it "
                                "without --works, --broken or --workaround")
-    return ImpactRequest(works or None, broken or None, workaround, clear)
+    return ImpactRequest(said.items("works", works) or None,
+                         said.items("broken", broken) or None,
+                         said.text("workaround", workaround), clear)
 
 
 class _Terminal:
@@ -265,16 +269,17 @@ class _Terminal:
 
 
 def _guided(project: Project, incident: Incident | None, title: str, now: datetime
-            ) -> UpdateRequest:
-    """The update asked for part by part at a terminal; without one, a usage error."""
+            ) -> tuple[str, UpdateRequest]:
+    """The update (and a new incident's title, in the site's languages) asked for part by
+    part at a terminal; without one, a usage error."""
     if not sys.stdin.isatty():
         raise click.UsageError("give --message or --message-file (at a terminal, leave both "
                                "out to be asked for each part)")
-    request = guided_update(project, incident, title, now, _Terminal())
-    if request is None:
+    asked = guided_update(project, incident, title, now, _Terminal())
+    if asked is None:
         click.echo("Nothing was written.")
         sys.exit(0)
-    return request
+    return asked
 
 
 Written = TypeVar("Written")
@@ -328,7 +333,7 @@ def _now(project: Project, now_text: str | None) -> datetime:
         raise click.BadParameter(str(err), param_hint="--now") from None
 
 
-@main.command("new")
+@main.command("new", cls=InLanguages)
 @project_option
 @click.argument("title", required=False)
 @_update_options
@@ -374,19 +379,23 @@ def new_cmd(project_dir: Path, title: str | None, status: str | None,
             workaround = chosen.impact.workaround or None
     if not title:
         raise click.UsageError("give the incident's TITLE (or a --template that has one)")
+    said = Translations(project)
+    title = said.text("title", title)
     if message is None and message_file is None and not maintenance:
-        first = _guided(project, None, title, _now(project, None))
+        said.text("message", None)  # --message-cy without --message: a usage error
+        title, first = _guided(project, None, title, _now(project, None))
     else:
-        first = UpdateRequest(status, components, _message(message, message_file), next_update,
-                              at, customer=_impact_request(works, broken, workaround,
-                                                           clear_impact))
+        first = UpdateRequest(status, components,
+                              said.text("message", _message(message, message_file)),
+                              next_update, at, customer=_impact_request(
+                                  said, works, broken, workaround, clear_impact))
     request = NewRequest(title, first, impact, maintenance, start, end)
     path = _author(lambda: new_incident(project_dir, project, request,
                                         _now(project, None)))
     click.echo(f"Created {path} (id {path.stem})")
 
 
-@main.command("update")
+@main.command("update", cls=InLanguages)
 @project_option
 @click.argument("incident_id", metavar="ID")
 @_update_options
@@ -421,20 +430,23 @@ def update_cmd(project_dir: Path, incident_id: str, status: str | None,
             return datetime.now(UTC).replace(microsecond=0)
         return _now(project, None)
 
+    said = Translations(project)
     if message is None and message_file is None and not resolve:
+        said.text("message", None)  # --message-cy without --message: a usage error
         found, incident = _author(lambda: read_incident(project_dir, incident_id))
-        request = _guided(found, incident, incident.title, now())
+        request = _guided(found, incident, incident.title, now())[1]
         incident_id = incident.id
     else:
-        request = UpdateRequest(status, components, _message(message, message_file),
-                                next_update, at, impact,
-                                _impact_request(works, broken, workaround, clear_impact))
+        request = UpdateRequest(status, components,
+                                said.text("message", _message(message, message_file)),
+                                next_update, at, impact, _impact_request(
+                                    said, works, broken, workaround, clear_impact))
     path = _author(lambda: append_update(project_dir, incident_id, request, now,
                                          resolve=resolve, reopen=reopen))
     click.echo(f"Updated {path}")
 
 
-@main.command("amend")
+@main.command("amend", cls=InLanguages)
 @project_option
 @click.argument("incident_id", metavar="ID")
 @click.option("--update", "number", type=click.IntRange(min=1), default=None, metavar="N",
@@ -466,12 +478,13 @@ def amend_cmd(project_dir: Path, incident_id: str, number: int | None, message: 
       statusgen amend latest --message "Orders placed before 19 April will be delivered."
       statusgen amend 2025-04-19-click --update 2 --workaround "Ask in store for a refund."
     """
-    text = _message(message, message_file) if message is not None or message_file else None
-    request = AmendRequest(text, next_update, impact,
-                           _impact_request(works, broken, workaround, clear_impact))
     project: Project | None = None
     with suppress(ProjectError):  # a broken file elsewhere must not stop a correction
         project = read_project(project_dir)
+    said = Translations(project)
+    text = _message(message, message_file) if message is not None or message_file else None
+    request = AmendRequest(said.text("message", text), next_update, impact,
+                           _impact_request(said, works, broken, workaround, clear_impact))
 
     def now() -> datetime:
         if project is None:

@@ -20,6 +20,7 @@ from .project import (
     Incident,
     Project,
     State,
+    Text,
 )
 
 NONE = "-"  # the answer that clears a value
@@ -56,11 +57,14 @@ def _time(ask: Ask, project: Project, question: str, default: str) -> str | None
 
 
 def guided_update(project: Project, incident: Incident | None, title: str, now: datetime,
-                  ask: Ask) -> UpdateRequest | None:
+                  ask: Ask) -> tuple[str, UpdateRequest] | None:
     """An update to `incident` (None: the first of a new one, called `title`), asked for part
-    by part; None if the operator does not confirm it."""
+    by part, and the title (a new one's in each of the site's languages); None if the
+    operator does not confirm it."""
     tz = project.site.timezone
     names = {c.id: c.name for c in project.components}
+    if incident is None and type(title) is not Text:
+        title = _in_languages(ask, project, title, "The title", lines=False)
     status = model.incident_status(incident) if incident else None
     status = _choice(ask, "Status", INCIDENT_STATUSES, status or "investigating")
     changes = _states(ask, project, incident, now, names)
@@ -68,6 +72,7 @@ def guided_update(project: Project, incident: Incident | None, title: str, now: 
     while not message:
         message = "\n\n".join(ask.lines("What customers need to know now (one paragraph a "
                                         "line; an empty line ends)", ())).strip()
+    message = _in_languages(ask, project, message, "What customers need to know now")
     in_force = model.customer_impact(incident) if incident else None
     impact = _impact(ask, in_force or CustomerImpact((), (), ""))
     promise = incident.updates[-1].next_update if incident else None
@@ -77,7 +82,28 @@ def guided_update(project: Project, incident: Incident | None, title: str, now: 
     request = UpdateRequest(status, tuple(changes), message, next_update, customer=impact)
     stated = customer_impact_after(in_force, impact) or in_force
     ask.say(preview(incident.title if incident else title, request, stated, names, project))
-    return request if ask.yes("Post this update?") else None
+    return (title, request) if ask.yes("Post this update?") else None
+
+
+def _in_languages(ask: Ask, project: Project, text: str, question: str, lines: bool = True
+                  ) -> str:
+    """`text` with what the operator gives of it in each of the site's other languages
+    (nothing: it is shown in the first language there)."""
+    from .language import cldr_locale  # Babel, only for a site of several languages
+
+    translations = {}
+    for tag in project.site.others:
+        known = cldr_locale(tag)
+        name = f"{known.get_display_name('en') if known else tag} ({tag})"
+        leave = f"Enter leaves it in {project.site.language}"
+        if lines:
+            said = "\n\n".join(ask.lines(f"{question}, in {name} (one paragraph a line; an "
+                                          f"empty line ends; {leave})", ())).strip()
+        else:
+            said = ask.text(f"{question}, in {name} ({leave})", "").strip()
+        if said:
+            translations[tag] = said
+    return Text(text, translations) if translations else text
 
 
 def _states(ask: Ask, project: Project, incident: Incident | None, now: datetime,
