@@ -5,11 +5,14 @@
 Ten components in three groups, five years of incidents ending on 30 June 2025, each with 3-5
 updates of 150-400 words of Markdown (paragraphs, a bullet list, bold words, a link), and a
 few maintenance windows (one in progress and one upcoming at NOW). Build it as of NOW.
+With --languages en-GB cy, a site in those languages, every title, message and name
+translated (a stand-in translation of the same length: the text with its case swapped).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -82,17 +85,37 @@ def message(rng: random.Random) -> str:
     return "\n\n".join(blocks)
 
 
-def _block(text: str, indent: str) -> str:
+def _block(text: str, indent: str, languages: tuple[str, ...] = ()) -> str:
+    """A Markdown text as a literal block whose lines start with `indent`; in a site of
+    several `languages`, a map of them to the text and its stand-in translations."""
+    if len(languages) > 1:
+        inner = indent + "  "
+        return "\n" + "\n".join(f"{inner[:-2]}{tag}: {_block(said, inner)}"
+                                 for tag, said in _translations(text, languages))
     return "|\n" + "\n".join(f"{indent}{line}" if line else "" for line in text.split("\n"))
+
+
+def _inline(text: str, languages: tuple[str, ...] = ()) -> str:
+    """A one-line text as a YAML value: a flow map of its translations in several
+    `languages`."""
+    if len(languages) > 1:
+        return "{" + ", ".join(f"{tag}: {json.dumps(said)}"
+                               for tag, said in _translations(text, languages)) + "}"
+    return text
+
+
+def _translations(text: str, languages: tuple[str, ...]) -> list[tuple[str, str]]:
+    return [(tag, text if n == 0 else text.swapcase()) for n, tag in enumerate(languages)]
 
 
 def _at(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%MZ")
 
 
-def incident_yaml(rng: random.Random, number: int, start: datetime, open_: bool) -> str:
+def incident_yaml(rng: random.Random, number: int, start: datetime, open_: bool,
+                  languages: tuple[str, ...] = ()) -> str:
     touched = rng.sample([c[0] for c in COMPONENTS], rng.randint(1, 3))
-    lines = [f"title: {rng.choice(TITLES)} ({number})"]
+    lines = [f"title: {_inline(f'{rng.choice(TITLES)} ({number})', languages)}"]
     if rng.random() < 0.3:
         lines.append(f"impact: {rng.choice(['minor', 'major', 'critical'])}")
     lines.append("updates:")
@@ -111,7 +134,7 @@ def incident_yaml(rng: random.Random, number: int, start: datetime, open_: bool)
         if n == 0 and rng.random() < 0.3:
             lines += ["    customer_impact:", "      still_works: [Shopping in store]",
                       "      not_working: [Ordering online]"]
-        lines.append(f"    message: {_block(message(rng), '      ')}")
+        lines.append(f"    message: {_block(message(rng), '      ', languages)}")
         step = timedelta(minutes=rng.randint(20, 600))
         if not last and rng.random() < 0.5:
             lines.append(f"    next_update: {_at(at + step)}")
@@ -119,38 +142,44 @@ def incident_yaml(rng: random.Random, number: int, start: datetime, open_: bool)
     return "\n".join(lines) + "\n"
 
 
-def maintenance_yaml(rng: random.Random, number: int, start: datetime, status: str) -> str:
+def maintenance_yaml(rng: random.Random, number: int, start: datetime, status: str,
+                     languages: tuple[str, ...] = ()) -> str:
     end = start + timedelta(hours=rng.randint(2, 4))
     touched = rng.sample([c[0] for c in COMPONENTS], rng.randint(1, 2))
-    lines = [f"title: Planned maintenance ({number})", "kind: maintenance",
+    lines = [f"title: {_inline(f'Planned maintenance ({number})', languages)}",
+             "kind: maintenance",
              f"scheduled: {{start: {_at(start)}, end: {_at(end)}}}",
              f"components: [{', '.join(touched)}]", "updates:",
              f"  - at: {_at(min(start - timedelta(days=7), _END))}", "    status: scheduled",
-             f"    message: {_block(message(rng), '      ')}"]
+             f"    message: {_block(message(rng), '      ', languages)}"]
     if status == "completed":
         lines += [f"  - at: {_at(end)}", "    status: completed",
-                  f"    message: {_block(message(rng), '      ')}"]
+                  f"    message: {_block(message(rng), '      ', languages)}"]
     return "\n".join(lines) + "\n"
 
 
-def config_yaml() -> str:
+def config_yaml(languages: tuple[str, ...] = ()) -> str:
     lines = ["site:", "  title: Benchmark Status", "  base_url: https://status.example.com/",
              "  timezone: Europe/London", "  description: A synthetic project for benchmarks.",
+             *([f"  languages: [{', '.join(languages)}]"] if len(languages) > 1 else []),
              "groups:"]
-    lines += [f"  - {{id: {gid}, name: {name}}}" for gid, name in GROUPS]
+    lines += [f"  - {{id: {gid}, name: {_inline(name, languages)}}}" for gid, name in GROUPS]
     lines.append("components:")
     for cid, name, group in COMPONENTS:
-        lines += [f"  - id: {cid}", f"    name: {name}", f"    group: {group}",
-                  f"    description: {name}, as our customers use it."]
+        lines += [f"  - id: {cid}", f"    name: {_inline(name, languages)}",
+                  f"    group: {group}",
+                  f"    description: {_inline(f'{name}, as our customers use it.', languages)}"]
     return "\n".join(lines) + "\n"
 
 
-def generate(incidents: int, seed: int, out: Path) -> list[Path]:
-    """Write the project into `out` (made if missing); returns the incident files written."""
+def generate(incidents: int, seed: int, out: Path, languages: tuple[str, ...] = ()
+             ) -> list[Path]:
+    """Write the project into `out` (made if missing), in `languages` where there are
+    several; returns the incident files written."""
     rng = random.Random(seed)
     folder = out / "incidents"
     folder.mkdir(parents=True, exist_ok=True)
-    (out / "statusgen.yaml").write_text(config_yaml(), encoding="utf-8")
+    (out / "statusgen.yaml").write_text(config_yaml(languages), encoding="utf-8")
     maintenance = max(3, incidents // 500)
     span = (_END - _START).total_seconds()
     written = []
@@ -164,13 +193,13 @@ def generate(incidents: int, seed: int, out: Path) -> list[Path]:
             else:
                 start = _START + timedelta(seconds=rng.uniform(0, span))
             start = start.replace(minute=0, second=0, microsecond=0)
-            text = maintenance_yaml(rng, number, start, status)
+            text = maintenance_yaml(rng, number, start, status, languages)
         else:
             open_ = number >= incidents - 2  # the two newest are still going on at NOW
             start = _END - timedelta(hours=3 * (incidents - number)) if open_ else \
                 _START + timedelta(seconds=rng.uniform(0, span))
             start = start.replace(second=0, microsecond=0)
-            text = incident_yaml(rng, number, start, open_)
+            text = incident_yaml(rng, number, start, open_, languages)
         path = folder / f"{start:%Y-%m-%d}-event-{number}.yaml"
         path.write_text(text, encoding="utf-8")
         written.append(path)
@@ -182,8 +211,10 @@ def main() -> None:
     parser.add_argument("--incidents", type=int, required=True)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--languages", nargs="+", default=[],
+                        help="the site's languages, e.g. en-GB cy (default: one, English)")
     args = parser.parse_args()
-    generate(args.incidents, args.seed, args.out)
+    generate(args.incidents, args.seed, args.out, tuple(args.languages))
     print(f"Wrote {args.incidents} incidents into {args.out} (build with --now {NOW}).")
 
 

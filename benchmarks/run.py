@@ -129,9 +129,12 @@ def build(statusgen: str, project: Path, out: Path, now: str, *extra: str) -> Ru
 
 
 def _edit(incident: Path, n: int) -> None:
-    """Change the latest update's message of one incident: a different word each run."""
+    """Change the latest update's message of one incident (its last language's, in a site
+    of several): a different word each run."""
     text = incident.read_text(encoding="utf-8").rstrip("\n")
-    incident.write_text(f"{text}\n      Edited for run {n}.\n", encoding="utf-8")
+    last = text.rsplit("\n", 1)[-1]
+    indent = last[:len(last) - len(last.lstrip())]
+    incident.write_text(f"{text}\n{indent}Edited for run {n}.\n", encoding="utf-8")
 
 
 def _later(n: int) -> str:
@@ -168,6 +171,8 @@ def main() -> None:
     parser.add_argument("--no-demo", action="store_true", help="skip the demo's row")
     parser.add_argument("--no-incremental", action="store_true",
                         help="only clean builds (for a statusgen without a cache)")
+    parser.add_argument("--languages", nargs="+", default=[],
+                        help="generate sites in these languages, e.g. en-GB cy (default: one)")
     args = parser.parse_args()
 
     print(f"load average before: {_loadavg()}", file=sys.stderr)
@@ -182,7 +187,7 @@ def main() -> None:
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix="statusgen-bench-") as tmp:
             project = Path(tmp) / "project"
-            incidents = generate(size, args.seed, project)
+            incidents = generate(size, args.seed, project, tuple(args.languages))
             # A file changed within two seconds of a build is read again by the next (as
             # git does): the files were all just written, which is not what a rebuild meets.
             time.sleep(2.1)
