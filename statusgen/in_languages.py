@@ -41,7 +41,7 @@ class InLanguages(click.Command):
                 continue
             if found[3] is not None:
                 value, n = found[3], n + 1
-            elif n + 1 < len(args):
+            elif n + 1 < len(args) and not args[n + 1].startswith("--"):
                 value, n = args[n + 1], n + 2
             else:
                 raise click.UsageError(f"{args[n]} needs a value", ctx)

@@ -272,12 +272,15 @@ class Templates:
             "state": _(state.label), "duration": self.language.duration(length, nearest=True)}
             for state, length in bar.lengths)
 
-    def _versions(self, path: str, site_root: str) -> list[dict[str, Any]]:
+    def _versions(self, path: str, root: str, site_root: str) -> list[dict[str, Any]]:
         """The page at `path` in each language of the site (none where it has one): its
-        tag, name, link from this page, URL, and whether it is this one."""
+        tag, name, link from this page, URL, and whether it is this one (404.html: each
+        language's front page)."""
         shown = "" if path == "404.html" else path.removesuffix("index.html")
-        return [{"tag": v.tag, "name": v.name, "href": f"{site_root}{v.folder}{shown}" or "./",
-                 "url": f"{self.home}{v.folder}{shown}", "current": v.folder == self.folder}
+        return [{"tag": v.tag, "name": v.name, "url": f"{self.home}{v.folder}{shown}",
+                 "href": (f"{root}{shown}" if v.folder == self.folder else
+                          f"{site_root}{v.folder}{shown}") or "./",
+                 "current": v.folder == self.folder}
                 for v in self.versions]
 
     def page(self, template: str, path: str, now: datetime, present: Present | None,
@@ -299,7 +302,7 @@ class Templates:
                 site=site, root=root, now=now, lang=self.language.tag,
                 direction=self.language.direction, page_url=site.base_url +
                 path.removesuffix("index.html"), site_root=site_root,
-                versions=self._versions(path, site_root),
+                versions=self._versions(path, root, site_root),
                 asset=lambda name: f"{site_root}{self.assets[name]}", **shown, **context)
         except UndefinedError as err:  # which page, and why a value the others have is missing
             why = " (a page of ended incidents only is made as it stood when they had ended: " \
