@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from conftest import DEMO_NOW, REPO, build_site
+from grocer import NOW as GROCER_NOW
+from grocer import write_grocer
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -414,6 +416,47 @@ def test_right_to_left_pages_mirror_and_time_runs_from_the_right(browser: Any,
         for name in ("front", "incident"):
             page.goto(language_url + PAGES[name])
             page.screenshot(path=f"{shots}/{tag}-{name}-{width}.png", full_page=True)
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def grocer_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A grocer's site in English and Welsh (tests/grocer.py)."""
+    project = write_grocer(tmp_path_factory.mktemp("grocer"))
+    build_site(project, project / "site", now=GROCER_NOW)
+    yield from _serve(project / "site")
+
+
+GROCER_PAGES = ["", "cy/", "cy/incidents/2025-04-20-app-sign-in/",
+                "cy/incidents/2025-05-01-click-and-collect/"]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("path", GROCER_PAGES)
+def test_axe_finds_no_violations_in_a_site_of_two_languages(browser: Any, grocer_url: str,
+                                                            path: str, scheme: str) -> None:
+    violations, _ = _axe(browser, grocer_url + path, scheme)
+    assert violations == [], json.dumps(violations, indent=1)
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_the_language_switcher_leads_to_the_same_page_in_the_other_language(
+        browser: Any, grocer_url: str, width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900},
+                                  java_script_enabled=False)
+    page = context.new_page()
+    path = "incidents/2025-05-01-click-and-collect/"
+    page.goto(grocer_url + path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    switcher = page.get_by_role("navigation", name="Languages")
+    assert switcher.is_visible()
+    switcher.get_by_role("link", name="Cymraeg").click()
+    assert page.url == grocer_url + "cy/" + path
+    assert page.evaluate("document.documentElement.lang") == "cy"
+    assert page.locator("h1").inner_text() == "Oedi archebion Clicio a Chasglu"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.get_by_role("navigation", name="Ieithoedd").get_by_role("link", name="English").click()
+    assert page.url == grocer_url + path
     context.close()
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin
@@ -316,3 +318,24 @@ def test_a_site_of_one_language_takes_no_translation(write_project: WriteProject
     assert code == 0 and not (project / "site/cy").exists()
     assert '<link rel="alternate" hreflang' not in (project / "site/index.html").read_text()
     assert 'class="languages"' not in (project / "site/index.html").read_text()
+
+
+def test_the_docs_example_in_two_languages_posts_and_builds(tmp_path: Path) -> None:
+    """docs/languages.md: its project in English and Welsh, and its update command."""
+    from test_docs import DOCS, blocks
+
+    page = DOCS / "languages.md"
+    _, config, incident = blocks(page, "yaml")
+    (tmp_path / "incidents").mkdir()
+    (tmp_path / "statusgen.yaml").write_text(config)
+    (tmp_path / "incidents/2025-05-01-click-and-collect.yaml").write_text(incident)
+    command = blocks(page, "shell")[0].replace("statusgen ", f"{sys.executable} -m statusgen ")
+    done = subprocess.run(["bash", "-eo", "pipefail", "-c",
+                           command.rstrip("\n") + " --at '2025-05-01 10:00'"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    build_site(tmp_path, tmp_path / "site", now="2025-05-01T10:30:00+01:00")
+    welsh = (tmp_path / "site/cy/incidents/2025-05-01-click-and-collect/index.html").read_text()
+    assert "achos" in welsh and "<li>Siopa yn ein siopau</li>" in welsh
+    assert '<span lang="en-GB" dir="ltr">We will deliver your order' in welsh  # not translated
+    assert "Oedi archebion Clicio a Chasglu" in welsh
