@@ -38,7 +38,7 @@ from .language import Language
 from .load import CONFIG_NAME, Mapping, Sequence, load_file, shown_path
 from .markdown import Converted
 from .parse import SECRET
-from .project import Channel, Incident, Project
+from .project import Channel, Incident, Project, Said, incident_in
 from .render.feeds import update_item
 from .write import replace_file, writers_lock
 
@@ -76,19 +76,29 @@ def published_updates(project: Project, now: datetime) -> list[Pending]:
 
 
 class Messages:
-    """Each update's message, made when first asked for (most updates were sent long ago),
-    once for all the channels that take it."""
+    """Each update's message in one language, made when first asked for (most updates were
+    sent long ago), once for all the channels that take it. In a site of several languages,
+    `said` shows the texts in this one, whose pages are in `folder` ("cy/")."""
 
-    def __init__(self, project: Project, language: Language) -> None:
-        self.settings = replace(project, incidents=())
+    def __init__(self, project: Project, language: Language, said: Said | None = None,
+                 folder: str = "") -> None:
+        settings = replace(project, incidents=())
+        if said is not None:
+            settings = settings.in_language(said)
+            settings = replace(settings, site=replace(
+                settings.site, base_url=settings.site.base_url + folder))
+        self.settings = settings
+        self.said = said
         self.language = language
-        self.names = {c.id: c.name for c in project.components}
+        self.names = {c.id: c.name for c in settings.components}
         self.converted = Converted()
         self.made: dict[str, Message] = {}
 
     def __call__(self, pending: Pending) -> Message:
         if pending.key not in self.made:
             incident, number = pending.incident, pending.number
+            if self.said is not None:
+                incident = incident_in(incident, self.said)
             item = update_item(incident, number, self.settings, self.converted, self.names,
                                self.language)
             upto = replace(incident, updates=incident.updates[:number])
@@ -149,7 +159,7 @@ def notify(root: Path, project: Project, now: datetime, state_path: Path,
     """Send each channel what it has not received (see the module's docstring)."""
     outcome = Outcome([], [], 0)
     pending = published_updates(project, now)
-    compose = Messages(project, Language(project.site.language, root))
+    compose = _composers(root, project)
     with _locked(state_path, dry_run):
         state = read_state(state_path)
         for channel in project.notify:
@@ -164,7 +174,7 @@ def notify(root: Path, project: Project, now: datetime, state_path: Path,
                 if not dry_run:
                     write_state(state_path, state)
             for update in (p for p in mine if p.key not in received):
-                message = compose(update)
+                message = compose[channel.language](update)
                 if dry_run:
                     echo(f"would send to {channel.name}: {message.title}\n"
                          + "\n".join(f"  {line}" for line in message.body.splitlines()))
@@ -179,6 +189,19 @@ def notify(root: Path, project: Project, now: datetime, state_path: Path,
                 outcome.sent.append((channel.name, message.title))
                 echo(f"sent to {channel.name}: {message.title}")
     return outcome
+
+
+def _composers(root: Path, project: Project) -> dict[str, Messages]:
+    """The messages in each language a channel takes, by its `language` ("": the first)."""
+    site = project.site
+    first = Language(site.language, root)
+    if not site.others:
+        return {"": Messages(project, first)}
+    made = {"": Messages(project, first, Said(None, first.tag, first.direction))}
+    for tag in {channel.language for channel in project.notify} - {""}:
+        made[tag] = Messages(project, Language(tag, root),
+                             Said(tag, first.tag, first.direction), f"{tag}/")
+    return made
 
 
 def _deliver(channel: Channel, message: Message, send: Sender) -> str | None:

@@ -52,7 +52,7 @@ KEYS: dict[str, tuple[str, ...]] = {
              "description", "feed_items", "logo", "stale_after"),
     "groups": ("id", "name"),
     "components": ("id", "name", "group", "description"),
-    "notify": ("name", "url", "components", "events"),
+    "notify": ("name", "url", "components", "events", "language"),
     "incident": ("title", "kind", "impact", "pinned", "updates", "postmortem"),
     "updates": ("at", "status", "components", "message", "next_update", "customer_impact",
                 "impact", "edited"),
@@ -320,7 +320,7 @@ def _parse_config(source: Source, themes: frozenset[str], locales: frozenset[str
             check.problem(doc.value_marks["components"], "'components' lists no component")
     if site is None:  # reported above; a stand-in lets the incident files be checked too
         site = Site("", "https://status.invalid/", ZoneInfo("UTC"), "default", 90, "")
-    channels = _parse_notify(doc, check, [c.id for c in components]) \
+    channels = _parse_notify(doc, check, [c.id for c in components], site.languages) \
         if doc.get("notify") is not None else ()
     return _Config(site, tuple(groups), tuple(components),
                    components_known=len(problems) == before_components and "components" in doc,
@@ -331,8 +331,8 @@ def _parse_config(source: Source, themes: frozenset[str], locales: frozenset[str
 SECRET = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def _parse_notify(doc: Mapping, check: _Checker, component_ids: list[str]
-                  ) -> tuple[Channel, ...]:
+def _parse_notify(doc: Mapping, check: _Checker, component_ids: list[str],
+                  languages: tuple[str, ...]) -> tuple[Channel, ...]:
     channels: list[Channel] = []
     for entry, name in _entries(check, doc, "notify", "a channel", ("name", "url"),
                                 "channel name"):
@@ -346,10 +346,16 @@ def _parse_notify(doc: Mapping, check: _Checker, component_ids: list[str]
                           "from the environment variable NAME when sending")
         components = _listed(entry, "components", component_ids, check)
         events = _listed(entry, "events", list(EVENTS), check)
+        language = check.text(entry, "language")
+        if language and language not in languages:
+            check.problem(entry.value_marks["language"], f"'{language}' is not one of the "
+                          f"site's languages ({', '.join(languages)})"
+                          + did_you_mean(language, languages))
         if name is not None and any(c.name == name for c in channels):
             check.problem(entry.value_marks["name"], f"duplicate channel name '{name}'")
         elif name is not None and url:
-            channels.append(Channel(name, url, tuple(components), tuple(events or EVENTS)))
+            channels.append(Channel(name, url, tuple(components), tuple(events or EVENTS),
+                                    "" if language == languages[0] else language))
     return tuple(channels)
 
 

@@ -239,6 +239,7 @@ class Channel:
     url: str  # an Apprise URL; each ${NAME} in it is read from the environment when sending
     components: tuple[str, ...] = ()  # only updates of incidents that touch these; (): all
     events: tuple[str, ...] = ("incident", "maintenance")
+    language: str = ""  # one of the site's languages; "": the first
 
 
 EVENTS = ("incident", "maintenance")
@@ -263,10 +264,11 @@ class Project:
             groups=tuple(replace(g, name=said(g.name)) for g in self.groups),
             components=tuple(replace(c, name=said(c.name), description=said(c.description))
                              for c in self.components),
-            incidents=tuple(_incident_in(i, said) for i in self.incidents))
+            incidents=tuple(incident_in(i, said) for i in self.incidents))
 
 
-def _incident_in(incident: Incident, said: Said) -> Incident:
+def incident_in(incident: Incident, said: Said) -> Incident:
+    """The incident with every text as `said` shows it (Project.in_language)."""
     made = replace(incident, title=said(incident.title), postmortem=said(incident.postmortem),
                    updates=tuple(replace(u, message=said(u.message), customer_impact=None
                                          if u.customer_impact is None else CustomerImpact(

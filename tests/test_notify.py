@@ -347,3 +347,53 @@ def test_messages_speak_the_site_language(write_project: WriteProject, hook: tup
     for words in ("Still working", "Not working"):
         assert f"{language.gettext(words)}:\n- " in posted["message"]
     assert "19 Ebr 2025 13:00" in posted["message"]  # CLDR's Welsh date
+
+
+def test_each_channel_speaks_its_language_in_a_site_of_several(
+        write_project: WriteProject, hook: tuple[int, Hook],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(notify_module, "PAUSES", (0.0, 0.0))
+    config = small_config(components=(("website", "{en-GB: Website, cy: Gwefan}"),
+                                      ("app", "App"))).replace(
+        "  language: en-GB\n", "  languages: [en-GB, cy]\n")
+    project = write_project({
+        "statusgen.yaml": config + f"""notify:
+  - name: english
+    url: "json://127.0.0.1:{hook[0]}/en"
+  - name: welsh
+    url: "json://127.0.0.1:{hook[0]}/cy"
+    language: cy
+""",
+        "incidents/2025-04-19-checkout.yaml": """\
+title: {en-GB: Checkout failing, cy: Methu talu}
+updates:
+  - at: 2025-04-19 11:30
+    status: identified
+    components: {website: partial_outage}
+    message: {en-GB: Payments fail online., cy: Mae taliadau ar-lein yn methu.}
+    customer_impact:
+      still_works: [Paying in store]
+""",
+    })
+    assert run(project).exit_code == 0
+    posted = {path: body for path, body in hook[1].posts}
+    welsh, english = posted["/cy"], posted["/en"]
+    assert welsh["title"].startswith(f"[{Language('cy').gettext('Identified')}] Methu talu")
+    assert "Mae taliadau ar-lein yn methu." in welsh["message"]
+    assert "Gwefan" in welsh["message"] and "Paying in store" in welsh["message"]  # a fallback
+    assert "https://status.example.com/cy/incidents/2025-04-19-checkout/" in welsh["message"]
+    assert english["title"].startswith("[Identified] Checkout failing")
+    assert "Payments fail online." in english["message"] and "Methu" not in english["message"]
+    assert "https://status.example.com/incidents/2025-04-19-checkout/" in english["message"]
+
+
+def test_a_channel_language_must_be_one_of_the_site(write_project: WriteProject) -> None:
+    project = write_project({"statusgen.yaml": small_config() + """notify:
+  - name: welsh
+    url: "json://127.0.0.1:9/cy"
+    language: cy
+"""})
+    result = CliRunner().invoke(main, ["check", "--project", str(project)])
+    assert result.exit_code == 1
+    assert "statusgen.yaml:12:15: 'cy' is not one of the site's languages (en-GB)" \
+        in result.output
