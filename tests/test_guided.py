@@ -181,3 +181,45 @@ def test_guided_new_asks_for_the_components_and_their_states(project: Path) -> N
     for line in ("website: degraded_performance", "app: partial_outage",
                  "- Ordering by phone", "next_update: 2025-06-02 12:00"):
         assert line in text, line
+
+
+def test_guided_new_asks_for_the_title_and_the_message_in_each_language(project: Path) -> None:
+    config = project / "statusgen.yaml"
+    config.write_text(config.read_text().replace("  language: en\n",
+                                                 "  languages: [en-GB, cy]\n"))
+    term = Terminal("new", "Website slow", cwd=project)
+    term.expect("The title, in Welsh (cy) (Enter leaves it in en-GB):")
+    term.send("Y wefan yn araf")
+    term.expect("[investigating]:")
+    term.send("")
+    term.expect("Components affected (")
+    term.send("website")
+    term.expect("[partial_outage]:")
+    term.send("")
+    term.expect("-:")
+    term.send("Pages load slowly.")
+    term.expect("-:")
+    term.send("")
+    term.expect("What customers need to know now, in Welsh (cy)")
+    term.expect("-:")
+    term.send("Mae tudalennau'n araf.")
+    term.expect("-:")
+    term.send("")
+    for _ in range(2):  # still working, not working: as they are
+        term.expect("-:")
+        term.send("")
+    term.expect("[-]:")
+    term.send("")
+    term.expect("[2025-06-02 12:00]:")
+    term.send("")
+    term.expect("Post this update? [y/N]:")
+    term.send("y")
+    term.expect("Created incidents/2025-06-02-website-slow.yaml")
+    assert term.close() == 0
+    text = (project / "incidents" / "2025-06-02-website-slow.yaml").read_text()
+    assert text.startswith("title:\n  en-GB: Website slow\n  cy: Y wefan yn araf\n")
+    assert "    message:\n      en-GB: Pages load slowly.\n      cy: Mae tudalennau'n araf.\n" \
+        in text
+    done = subprocess.run([sys.executable, "-m", "statusgen", "check"], cwd=project,
+                          capture_output=True, text=True, timeout=HANG)
+    assert done.returncode == 0, done.stderr
