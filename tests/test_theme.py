@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from conftest import DEMO_NOW, REPO, SITE_SCRIPTS, WriteProject, build_site
 
 from statusgen.cli import main
+from statusgen.render.theme import compact_css
 
 BUDGET = 50_000  # bytes of the front page's HTML and CSS, uncompressed
 SCRIPT_BUDGET = 4_096  # bytes of the live script, uncompressed
@@ -238,3 +239,16 @@ def test_the_builtin_theme_is_found_after_a_wheel_install(tmp_path: Path) -> Non
     theme = REPO / "statusgen" / "themes" / "default"
     assert shipped == {p.relative_to(theme).as_posix() for p in theme.rglob("*")
                        if p.is_file() and "__pycache__" not in p.parts}
+
+
+def test_compact_css_keeps_strings_urls_and_descendant_spaces() -> None:
+    source = b"""/* a comment */
+a  {  color : red ;  }
+.b :hover { content: "a ; { }  b" ; }
+@media (min-width: 40rem) {
+  .x > .y { background: url( a b.png ) ; }
+}
+"""
+    assert compact_css(source) == (
+        b'a{color : red;}.b :hover{content: "a ; { }  b";}'
+        b"@media (min-width: 40rem){.x > .y{background: url( a b.png );}}\n")

@@ -135,13 +135,14 @@ class Theme:
 
 # What compact_css keeps whole (strings, unquoted URLs), and what it drops or shortens.
 _CSS_TOKEN = re.compile(rb"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|url\((?!\s*["'])[^)]*\))"""
-                        rb"|(?:/\*.*?\*/|\s)+", re.S)
+                        rb"|(?:/\*.*?\*/|\s)*([{};])(?:/\*.*?\*/|\s)*|(?:/\*.*?\*/|\s)+", re.S)
 
 
 def compact_css(data: bytes) -> bytes:
-    """A stylesheet without its comments, each run of white space one space: the same rules
-    in fewer bytes (a phone downloads it before it shows the page)."""
-    return _CSS_TOKEN.sub(lambda m: m.group(1) or b" ", data).strip() + b"\n"
+    """A stylesheet without its comments, each run of white space one space, none around
+    braces and semicolons: the same rules in fewer bytes (a phone downloads it before it
+    shows the page)."""
+    return _CSS_TOKEN.sub(lambda m: m.group(1) or m.group(2) or b" ", data).strip() + b"\n"
 
 
 def hashed_name(name: str, data: bytes) -> str:
