@@ -11,7 +11,7 @@ from typing import overload
 
 import click
 
-from .parse import did_you_mean
+from .parse import did_you_mean_tag
 from .project import Project, Text
 
 FIELDS = ("title", "message", "workaround", "works", "broken")
@@ -69,7 +69,7 @@ class Translations:
         others = project.site.others if project is not None else None
         for field, tag, text in ctx.meta.get(InLanguages.KEY, []):
             if others is not None and tag not in others:
-                hint = did_you_mean(tag, others) or (
+                hint = did_you_mean_tag(tag, others) or (
                     f": its other languages are {', '.join(others)}" if others else
                     ": it has one language (give site.languages to have several)")
                 raise click.UsageError(f"--{field}-{tag}: the site has no other language "

@@ -70,6 +70,12 @@ def did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
+def did_you_mean_tag(tag: str, known: list[str] | tuple[str, ...]) -> str:
+    """did_you_mean for a language tag, which reads the same in any case (en-gb: en-GB)."""
+    same = [k for k in known if k.casefold() == tag.casefold()]
+    return f" (did you mean '{same[0]}'?)" if same else did_you_mean(tag, known)
+
+
 def parse_time(text: str, tz: ZoneInfo) -> datetime:
     """Read `YYYY-MM-DD HH:MM[:SS]` with an optional offset or Z; a naive time is in `tz`.
 
@@ -175,11 +181,9 @@ class _Checker:
         first, *others = self.languages
         for tag in texts:
             if tag not in self.languages:
-                same = [t for t in self.languages if t.casefold() == str(tag).casefold()]
                 self.problem(texts.key_marks[tag], f"{what} has text in '{tag}', which is not "
                              "one of the site's languages" + (
-                                 (f" (did you mean '{same[0]}'?)" if same else
-                                  did_you_mean(str(tag), self.languages))
+                                 did_you_mean_tag(str(tag), self.languages)
                                  or f" ({', '.join(self.languages)})"))
         said = {tag: self.text(texts, tag, required=required) for tag in self.languages
                 if tag in texts}
@@ -350,7 +354,7 @@ def _parse_notify(doc: Mapping, check: _Checker, component_ids: list[str],
         if language and language not in languages:
             check.problem(entry.value_marks["language"], f"'{language}' is not one of the "
                           f"site's languages ({', '.join(languages)})"
-                          + did_you_mean(language, languages))
+                          + did_you_mean_tag(language, languages))
         if name is not None and any(c.name == name for c in channels):
             check.problem(entry.value_marks["name"], f"duplicate channel name '{name}'")
         elif name is not None and url:
@@ -483,11 +487,9 @@ def _language(tag: str, mark: Mark, check: _Checker, locales: frozenset[str]) ->
         return tag
     if tag not in locales:
         known = sorted({*SHIPPED, *locales})
-        same = [k for k in known if k.casefold() == tag.casefold()]  # en-gb: en-GB
         check.problem(mark, f"no catalogue for the language '{tag}'" + (
-            (f" (did you mean '{same[0]}'?)" if same else did_you_mean(tag, known))
-            or f": statusgen has {', '.join(SHIPPED)}; for another, translate one into "
-               f"locales/{tag}.po"))
+            did_you_mean_tag(tag, known) or f": statusgen has {', '.join(SHIPPED)}; for "
+                                            f"another, translate one into locales/{tag}.po"))
         return "en"
     from .language import cldr_locale  # Babel, only for a language statusgen does not ship
 

@@ -229,8 +229,14 @@ def as_html(converted: Converted, markdown: str) -> Markup:
     that says which."""
     if type(markdown) is not Fallback:
         return converted.html(markdown)
-    return Markup('<div lang="{}" dir="{}">').format(markdown.lang, markdown.dir) + \
-        converted.html(str(markdown)) + Markup("</div>")
+    return marked(markdown, converted.html(str(markdown)), "div")
+
+
+def marked(text: Fallback, html: Markup, element: str) -> Markup:
+    """`html`, the HTML of a text shown in another language than the page's, in an
+    `element` that says its language and direction, so it is read (and spoken) in it."""
+    return Markup('<{0} lang="{1}" dir="{2}">{3}</{0}>').format(
+        Markup(element), text.lang, text.dir, html)
 
 
 @dataclass(frozen=True)

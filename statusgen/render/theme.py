@@ -35,6 +35,7 @@ from ..language import Language
 from ..markdown import Converted
 from ..model import SENTENCES
 from ..project import Fallback, Impact, Project
+from ..views import marked
 
 BUILTIN_THEME = Path(__file__).parent.parent / "themes" / "default"
 
@@ -156,10 +157,8 @@ def hashed_name(name: str, data: bytes) -> str:
 
 def in_its_language(text: str) -> str | Markup:
     """A text of the project in a page's content: one in another language than the page's
-    (a Fallback) marked with its own, so it is read (and spoken) in that language."""
-    if type(text) is not Fallback:
-        return text
-    return Markup('<span lang="{}" dir="{}">{}</span>').format(text.lang, text.dir, text)
+    (a Fallback) marked with its own (views.marked)."""
+    return text if type(text) is not Fallback else marked(text, escape(text), "span")
 
 
 class Present(NamedTuple):
