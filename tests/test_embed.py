@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 from conftest import REPO, build_site
+from grocer import NOW as GROCER_NOW
+from grocer import write_grocer
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = REPO / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
@@ -246,3 +248,36 @@ def test_the_banner_is_small(status: tuple[str, Path]) -> None:
     script = (status[1] / "embed.js").read_bytes()
     assert len(gzip.compress(script, 9)) <= 3 * 1024
     assert b"__CONFIG__" not in script
+
+
+def test_the_banner_of_another_language_speaks_it_and_leads_to_its_pages(
+        browser: Any, tmp_path: Path) -> None:
+    """The Welsh banner of a site in English and Welsh (tests/grocer.py): Welsh words, the
+    incident's title from the API (in English, marked so), a link to the Welsh page."""
+    project = write_grocer(tmp_path / "grocer")
+    build_site(project, project / "site", now=GROCER_NOW)
+    served = _serve_site(project / "site")
+    origin = next(served)
+    (tmp_path / "host").mkdir()
+    (tmp_path / "host/index.html").write_text(
+        '<!doctype html><html lang="cy"><head><meta charset="utf-8"><title>Siop</title></head>'
+        f'<body><script src="{origin}cy/embed.js" async></script><main><h1>Siop</h1></main>'
+        "</body></html>")
+    host = _server(tmp_path / "host", lambda path: [(
+        "Content-Security-Policy", f"default-src 'none'; script-src {origin}; "
+        f"connect-src {origin}; style-src 'none'")])
+    context, page, problems = _open(browser, next(host))
+    banner = page.get_by_role("status")
+    banner.wait_for()
+    assert banner.inner_text().startswith("Effaith ddifrifol Click & Collect orders delayed "
+                                          "(Ymchwilio)")
+    assert banner.evaluate("b => b.lang") == "cy"
+    title = banner.locator("span[lang]")
+    assert (title.inner_text(), title.get_attribute("lang")) == \
+        ("Click & Collect orders delayed", "en-GB")
+    link = banner.get_by_role("link")
+    assert link.get_attribute("href") == origin + "cy/incidents/2025-05-01-click-and-collect/"
+    assert problems == []
+    context.close()
+    next(host, None)
+    next(served, None)
