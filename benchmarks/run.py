@@ -39,6 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 from generate import NOW, generate
+from hugo import hugo_site
 
 REPO = Path(__file__).resolve().parent.parent
 # As a user's shell has it: Python keeps the bytecode it compiles (an editable install's
@@ -108,10 +109,15 @@ def _count(out: Path) -> tuple[int, int]:
 
 def build(statusgen: str, project: Path, out: Path, now: str, *extra: str) -> Run:
     """One `statusgen build` in a subprocess, measured."""
+    return measure([statusgen, "build", "--project", str(project), "--out", str(out), "--now",
+                    now, *extra], out)
+
+
+def measure(command: list[str], out: Path) -> Run:
+    """One run of `command`, which writes a site into `out`, in a subprocess, measured."""
     started = time.perf_counter()
-    process = subprocess.Popen([statusgen, "build", "--project", str(project), "--out",
-                                str(out), "--now", now, *extra],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=_ENV)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               env=_ENV)
     stop, peak = threading.Event(), [0]
     sampler = threading.Thread(target=_sample_pss, args=(process.pid, stop, peak))
     sampler.start()
@@ -122,7 +128,7 @@ def build(statusgen: str, project: Path, out: Path, now: str, *extra: str) -> Ru
     output = process.stdout.read().decode() if process.stdout else ""
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
-        raise SystemExit(f"build failed ({process.returncode}):\n{output}")
+        raise SystemExit(f"{command[0]} failed ({process.returncode}):\n{output}")
     pages, files = _count(out)
     return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, peak[0] / 1024,
                pages, files)
@@ -173,12 +179,20 @@ def main() -> None:
                         help="only clean builds (for a statusgen without a cache)")
     parser.add_argument("--languages", nargs="+", default=[],
                         help="generate sites in these languages, e.g. en-GB cy (default: one)")
+    parser.add_argument("--hugo", default=shutil.which("hugo"),
+                        help="the hugo executable for the references (default: on the PATH)")
+    parser.add_argument("--no-hugo", action="store_true", help="no reference builds")
+    parser.add_argument("--cstate", type=Path, default=None, metavar="CHECKOUT",
+                        help="a cState checkout: time cState on the same incidents too")
+    parser.add_argument("--cstate-up-to", type=int, default=3000, metavar="N",
+                        help="only for sizes up to N (its build time grows with the square)")
     args = parser.parse_args()
 
     print(f"load average before: {_loadavg()}", file=sys.stderr)
     rows = ["| incidents | build | wall s | CPU s | peak RSS MB | peak PSS MB | pages | files "
             "| wall s per 1k |", "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     clean_flag = () if args.no_incremental else ("--clean",)
+    ratios: list[str] = []
     if not args.no_demo:
         with tempfile.TemporaryDirectory(prefix="statusgen-bench-") as tmp:
             runs = [build(args.statusgen, REPO, Path(tmp) / str(n) / "site", DEMO_NOW,
@@ -191,6 +205,8 @@ def main() -> None:
             # A file changed within two seconds of a build is read again by the next (as
             # git does): the files were all just written, which is not what a rebuild meets.
             time.sleep(2.1)
+            references = _references(args, size, project, Path(tmp))
+            made: dict[str, list[Run]] = {label: [] for label, _ in references}
             clean: list[Run] = []
             first: list[Run] = []
             incremental: list[Run] = []
@@ -204,6 +220,11 @@ def main() -> None:
                 out = project / f"site-{n}"
                 clean.append(build(args.statusgen, project, out, NOW, *clean_flag))
                 print(f"  {size} clean: {clean[-1]}", file=sys.stderr)
+                for label, source in references:  # in the same minutes
+                    made[label].append(measure([
+                        str(args.hugo), "--quiet", "--source", str(source), "--destination",
+                        str(source / f"public-{n}")], source / f"public-{n}"))
+                    print(f"  {size} {label}: {made[label][-1]}", file=sys.stderr)
                 if not args.no_incremental:
                     # The first rebuild after a clean one has no spare site yet to bring up
                     # to date: it links every unchanged file into a new folder. The next
@@ -217,6 +238,9 @@ def main() -> None:
                     later.append(build(args.statusgen, project, out, _later(n)))
                     print(f"  {size} edited, new now: {later[-1]}", file=sys.stderr)
             rows.append(_row(f"{size:,}", "clean", _median(clean), size))
+            for label, runs in made.items():
+                rows.append(_row(f"{size:,}", f"{label}, clean", _median(runs), size))
+                ratios.append(_ratio(size, _median(clean).wall, label, _median(runs).wall))
             if incremental:
                 rows.append(_row(f"{size:,}", "first edit after a clean build", _median(first),
                                  None))
@@ -226,6 +250,37 @@ def main() -> None:
                                  None))
     print(f"load average after: {_loadavg()}", file=sys.stderr)
     print("\n".join(rows))
+    if ratios:
+        print("\n" + "\n".join(ratios))
+
+
+def _references(args: argparse.Namespace, size: int, project: Path, tmp: Path
+                ) -> list[tuple[str, Path]]:
+    """The other generators' sites of the same incidents, by label, ready for `hugo`: bare
+    Hugo always (unless --no-hugo), cState when a checkout is given and the size is small
+    enough."""
+    if args.no_hugo or not args.hugo:
+        return []
+    version = subprocess.run([args.hugo, "version"], capture_output=True, text=True,
+                             check=True).stdout.split()[1].split("+")[0]
+    hugo = tmp / "hugo"
+    hugo_site(project, hugo)
+    found = [(f"Hugo {version}, bare two-template theme", hugo)]
+    if args.cstate is not None and size <= args.cstate_up_to:
+        from cstate import cstate_site
+
+        cstate_site(project, tmp / "cstate", args.cstate)
+        found.append((f"cState on Hugo {version}", tmp / "cstate"))
+    return found
+
+
+def _ratio(size: int, statusgen: float, label: str, other: float) -> str:
+    """statusgen's clean build against another generator's, in one sentence."""
+    if statusgen <= other:
+        return (f"{size:,} incidents, clean: statusgen {statusgen:.2f} s, {label} "
+                f"{other:.2f} s: statusgen {other / statusgen:.1f}x faster")
+    return (f"{size:,} incidents, clean: statusgen {statusgen:.2f} s, {label} {other:.2f} s: "
+            f"statusgen takes {statusgen / other:.1f}x its time")
 
 
 if __name__ == "__main__":
