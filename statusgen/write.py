@@ -203,6 +203,28 @@ class NewSite:
                     self.folder.rename(self.spare)
 
 
+    def link_spare(self, names: Iterable[str]) -> bool:
+        """After the swap, where it left no site before last: make the spare of the site now
+        in place, its files hard-linked (never copied: only where the file system links them),
+        so the next build is made in it as after any other. False, and no spare, where it
+        cannot be."""
+        assert self.published and self.spare is not None
+        spare, made = self.spare, set()
+        try:
+            shutil.rmtree(spare, ignore_errors=True)  # a site before last not known
+            spare.mkdir()
+            for name in names:
+                path = spare / name
+                if path.parent not in made:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    made.add(path.parent)
+                os.link(self.target / name, path)
+        except OSError:
+            shutil.rmtree(spare, ignore_errors=True)
+            return False
+        return True
+
+
 def write_site(files: dict[str, bytes], out: Path, unchanged: Iterable[str] = ()) -> None:
     """Write `files` as the whole new site at `out` (see NewSite); `unchanged` names files of
     the current site to keep as they are, hard-linked, so that a build that changed a few

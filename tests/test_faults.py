@@ -66,8 +66,11 @@ def sites(write_project: WriteProject, tmp_path_factory: pytest.TempPathFactory
 
 
 def put_old_site(root: Path, old: dict[str, bytes]) -> None:
+    """The old site in place, by hand, and no spare: each build then makes a new folder and
+    swaps it in, the steps the kills below count."""
     site = root / "site"
     shutil.rmtree(site, ignore_errors=True)
+    shutil.rmtree(root / ".statusgen-cache" / "site" / "spare", ignore_errors=True)
     for leftover in leftovers(root):
         shutil.rmtree(root / leftover)
     for name, data in old.items():
@@ -220,6 +223,7 @@ def test_the_first_build_killed_leaves_nothing_half_made(
     writes = [n for n, name in enumerate(dry.stderr.splitlines(), 1) if name == "write_bytes"]
     for point in (writes[0], writes[len(writes) // 2], writes[-1] + 1):
         shutil.rmtree(root / "site", ignore_errors=True)
+        shutil.rmtree(root / ".statusgen-cache", ignore_errors=True)  # a first build again
         killed = subprocess.run([sys.executable, "-c", KILLER, "exchange", str(point), *args],
                                 capture_output=True, text=True)
         assert killed.returncode == -signal.SIGKILL, killed.stderr
@@ -227,6 +231,30 @@ def test_the_first_build_killed_leaves_nothing_half_made(
         assert leftovers(root) != []  # a half-written .site.new-<pid>, never at site/
     assert run_build(root, now=NEW_NOW)[0] == 0
     assert snapshot(root / "site") == new and leftovers(root) == []
+
+
+def test_a_first_build_killed_while_it_links_the_spare_leaves_its_site_and_a_next_whole(
+        sites: tuple[Path, dict[str, bytes], dict[str, bytes]]) -> None:
+    """The spare a first build links after its swap: killed half-way, the site stands, and
+    the next build (which finds no record of it) makes the site whole again."""
+    root, _, new = sites
+    args = ["build", "--project", str(root), "--now", NEW_NOW]
+    shutil.rmtree(root / ".statusgen-cache", ignore_errors=True)
+    dry = subprocess.run([sys.executable, "-c", KILLER, "exchange", "0", *args],
+                         capture_output=True, text=True, check=True)
+    links = [n for n, name in enumerate(dry.stderr.splitlines(), 1) if name == "link"]
+    assert links  # the spare's files, hard-linked one by one
+    for point in (links[0], links[len(links) // 2], links[-1]):
+        shutil.rmtree(root / "site", ignore_errors=True)
+        shutil.rmtree(root / ".statusgen-cache", ignore_errors=True)
+        killed = subprocess.run([sys.executable, "-c", KILLER, "exchange", str(point), *args],
+                                capture_output=True, text=True)
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+        assert snapshot(root / "site") == new, f"the site after a kill at step {point}"
+        assert run_build(root, now=NEW_NOW)[0] == 0
+        assert snapshot(root / "site") == new and leftovers(root) == []
+        spare = root / ".statusgen-cache" / "site" / "spare"
+        assert snapshot(spare) == new  # linked whole by the build after
 
 
 # --- A full disk and a read-only output folder -----------------------------------------------
@@ -424,6 +452,8 @@ def test_an_incremental_build_killed_midway_leaves_the_old_site_or_the_new(
             os.utime(path, (time.time() - 60, time.time() - 60))
         for _ in range(2 if spare else 1):  # the second swaps a recorded site out: a spare
             assert run_build(root, now=OLD_NOW)[0] == 0 and snapshot(root / "site") == old
+        if not spare:  # the one the first build linked is gone: a new folder is made
+            shutil.rmtree(root / ".statusgen-cache" / "site" / "spare")
 
     set_up()
     dry = subprocess.run([sys.executable, "-c", CACHE_KILLER, "exchange", "0", *args],

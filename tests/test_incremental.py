@@ -261,6 +261,24 @@ def test_the_site_before_last_is_brought_up_to_date_and_swapped_in(project: Path
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".site")) == []
 
 
+def test_a_clean_build_leaves_a_spare_the_first_edit_is_made_in(project: Path,
+                                                                 tmp_path: Path) -> None:
+    """A build that swaps out no site (a clean one, or the first) links its files as the spare,
+    so the first edit after it costs what any other does: made in the spare, it writes only
+    what changed and links nothing."""
+    site = tmp_path / "site"
+    build(project, site, "--clean")
+    spare = tmp_path / CACHE_FOLDER / "site" / "spare"
+    assert snapshot(spare) == snapshot(site)
+    page = "incidents/2025-04-18-notice/index.html"
+    assert (spare / page).stat().st_ino == (site / page).stat().st_ino  # linked, not copied
+    EDITS["an update's message"][0](project)
+    output = build(project, site)
+    assert "kept from the site before last" in output and "linked" not in output
+    assert snapshot(site) == snapshot(build_clean(project, tmp_path / "clean"))
+    assert snapshot(spare) != snapshot(site)  # the site before, kept for the next edit
+
+
 def build_clean(project: Path, out: Path) -> Path:
     build(project, out, "--clean")
     return out
@@ -322,7 +340,7 @@ def test_records_that_are_not_ours_are_ignored(project: Path, tmp_path: Path) ->
     site = tmp_path / "site"
     build(project, site)
     clean = snapshot(site)
-    records = sorted((tmp_path / CACHE_FOLDER / "site").iterdir())
+    records = sorted(p for p in (tmp_path / CACHE_FOLDER / "site").iterdir() if p.is_file())
     assert records
     for record in records:  # each one changed by a bit
         data = record.read_bytes()

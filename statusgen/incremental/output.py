@@ -170,11 +170,15 @@ class OutputCache:
         new.link(relinking, replace=True)
         new.remove(removing)
         new.publish()
+        # No site before last to keep (a clean build, or the first): the site is linked as
+        # the spare, so that the next build costs what any other does.
+        linked = (self._written is None or not (self.records.folder / SPARE).exists()) and \
+            new.link_spare(wanted)
         fresh = {*writing, *made.written} - set(relinking)
         self._record(made, salt, wanted, digests, {
             **base, **{p: live[p] for p in [*linking, *relinking]}}, fresh, new.reused, {
             ".", *(f for path in [*writing, *made.written, *linking, *removing]
-                   for f in _folders_of(path))})
+                   for f in _folders_of(path))}, linked)
         counts = {"written": len(fresh), "linked from the current site": len(linking)
                   + len(relinking), "kept from the site before last": len(wanted) - len(fresh)
                   - len(linking) - len(relinking), "removed": len(removing)}
@@ -184,11 +188,12 @@ class OutputCache:
 
     def _record(self, made: Made, salt: str, wanted: Mapping[str, str],
                 digests: Mapping[str, str], before: Mapping[str, FileRecord], fresh: set[str],
-                reused: bool, touched: set[str]) -> None:
+                reused: bool, touched: set[str], linked: bool) -> None:
         """Note the output folder as it now is, for the next build: the files `fresh` or not
         in `before` as they are now, the others as `before` says; its folders likewise (where
         it was made in the spare and holds the same files, the spare's folders but those
-        `touched`); and the site it replaced, kept as the spare, as the last build noted it."""
+        `touched`); and the site it replaced, kept as the spare, as the last build noted it,
+        or the spare `linked` from it, the same files in folders of its own."""
         out = os.path.abspath(self.out)
         spare_before = self._spare if reused else None
         try:
@@ -201,7 +206,11 @@ class OutputCache:
                 wanted.keys() == spare_before.files.keys()
             folders = set(known) if same else {f for path in files for f in _folders_of(path)}
             spare = None
-            if self._written is not None and (self.records.folder / SPARE).exists():
+            if linked:
+                kept = str(self.records.folder / SPARE)
+                spare = Folder(os.stat(kept).st_ino, files, {
+                    f: os.stat(f"{kept}/{f}").st_mtime_ns for f in sorted(folders)})
+            elif self._written is not None and (self.records.folder / SPARE).exists():
                 spare = self._written.site
             # the files of each output, where they are not just the one its name says
             outputs = {name: own for name, own in made.outputs.items() if own != (name,)}
