@@ -24,6 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
+from hugo import text
 
 WORST = ["degraded_performance", "partial_outage", "major_outage"]
 SEVERITY = {"major_outage": "down", "partial_outage": "disrupted",
@@ -48,11 +49,6 @@ PARAMS: dict[str, Any] = {
 }
 
 
-def _text(value: Any) -> str:
-    """A statusgen text: a string, or a map of languages to text (the first is shown)."""
-    return str(next(iter(value.values())) if isinstance(value, dict) else value)
-
-
 def _utc(value: Any, zone: tzinfo) -> str:
     """A statusgen time (YAML's datetime or a string such as 2025-06-30 12:00Z; without an
     offset, in the site's `zone`) in UTC, as cState's relative times need it."""
@@ -67,20 +63,20 @@ def site_config(config: dict[str, Any], cstate: Path) -> dict[str, Any]:
     """cState's config of a statusgen.yaml: its groups as categories, its components as
     systems, with `cstate` (a checkout of the theme) as the theme."""
     site = config.get("site") or {}
-    groups = {group["id"]: _text(group["name"]) for group in config.get("groups") or []}
+    groups = {group["id"]: text(group["name"]) for group in config.get("groups") or []}
     categories: list[dict[str, Any]] = [{"name": name} for name in groups.values()]
     systems = []
     for component in config.get("components") or []:
-        system = {"name": _text(component["name"]),
+        system = {"name": text(component["name"]),
                   "category": groups.get(component.get("group"), "Uncategorized")}
         if component.get("description"):
-            system["description"] = _text(component["description"])
+            system["description"] = text(component["description"])
         systems.append(system)
     if any(system["category"] == "Uncategorized" for system in systems):
         categories.append({"name": "Uncategorized", "untitled": True})
     params = {"categories": categories, "systems": systems,
-              "description": _text(site.get("description", "")), **PARAMS}
-    return {"title": _text(site.get("title", "Status")),
+              "description": text(site.get("description", "")), **PARAMS}
+    return {"title": text(site.get("title", "Status")),
             "baseURL": "https://status.example.com/",
             "theme": cstate.resolve().name, "themesDir": str(cstate.resolve().parent),
             **CORE, "params": params}
@@ -103,14 +99,14 @@ def issue_page(data: dict[str, Any], names: dict[str, str], zone: tzinfo) -> str
                     key=lambda s: WORST.index(s) if s in WORST else -1, default="none")
         severity = SEVERITY.get(worst, "notice")
     resolved = bool(updates) and updates[-1].get("status") in DONE
-    head: dict[str, Any] = {"title": _text(data["title"]), "date": _utc(start, zone),
+    head: dict[str, Any] = {"title": text(data["title"]), "date": _utc(start, zone),
                             "resolved": resolved}
     if resolved:
         head["resolvedWhen"] = _utc(updates[-1]["at"], zone)
     affected = [names[cid] for cid in names if cid in touched]  # in the config's order
     head |= {"severity": severity, "affected": affected, "section": "issue"}
     body = [f"*{str(update.get('status') or 'update').replace('_', ' ').capitalize()}* - "
-            f"{_text(update.get('message', '')).strip()} "
+            f"{text(update.get('message', '')).strip()} "
             f"{{{{< track \"{_utc(update['at'], zone)}\" >}}}}" for update in reversed(updates)]
     return "---\n" + json.dumps(head) + "\n---\n\n" + "\n\n---\n\n".join(body) + "\n"
 
@@ -120,7 +116,7 @@ def cstate_site(project: Path, out: Path, cstate: Path) -> None:
     cState checkout `cstate`."""
     config = yaml.safe_load((project / "statusgen.yaml").read_text(encoding="utf-8")) or {}
     zone = ZoneInfo((config.get("site") or {}).get("timezone") or "UTC")
-    names = {c["id"]: _text(c["name"]) for c in config.get("components") or []}
+    names = {c["id"]: text(c["name"]) for c in config.get("components") or []}
     shutil.rmtree(out, ignore_errors=True)
     issues = out / "content" / "issues"
     issues.mkdir(parents=True)

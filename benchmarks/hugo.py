@@ -37,7 +37,7 @@ LIST = """<!doctype html>
 """
 
 
-def _text(value: Any) -> str:
+def text(value: Any) -> str:
     """A statusgen text: a string, or a map of languages to text (the first is shown)."""
     return str(next(iter(value.values())) if isinstance(value, dict) else value)
 
@@ -47,9 +47,9 @@ def incident_page(data: dict[str, Any]) -> str:
     updates = data.get("updates") or []
     first = str(updates[0]["at"]) if updates else str(data["scheduled"]["start"])
     date = datetime.fromisoformat(first.replace("Z", "+00:00"))
-    head = {"title": _text(data["title"]), "date": date.isoformat()}
+    head = {"title": text(data["title"]), "date": date.isoformat()}
     body = [f"## {(update.get('status') or 'update').capitalize()} · {update['at']}\n\n"
-            f"{_text(update['message']).strip()}\n" for update in updates]
+            f"{text(update['message']).strip()}\n" for update in updates]
     return "---\n" + json.dumps(head) + "\n---\n\n" + "\n".join(body)
 
 
