@@ -221,7 +221,7 @@ def respond(snapshot: Snapshot, url_path: str) -> Response:
         return _page(snapshot, name, 200)
     if f"{name}/index.html" in files:  # relative links need the slash
         return Response(301, location=url_path + "/")
-    return _not_found(snapshot)
+    return _not_found(snapshot, name)
 
 
 def _page(snapshot: Snapshot, name: str, status: int) -> Response:
@@ -232,10 +232,17 @@ def _page(snapshot: Snapshot, name: str, status: int) -> Response:
     return Response(status, body, kind)
 
 
-def _not_found(snapshot: Snapshot) -> Response:
-    if "404.html" in snapshot.files:
-        return _page(snapshot, "404.html", 404)
-    return Response(404, b"Not found\n")
+def _not_found(snapshot: Snapshot, name: str = "") -> Response:
+    """The 404.html nearest to `name`, as Cloudflare Pages serves it: a missing page under
+    cy/ gets cy/404.html, in the language of its folder."""
+    folder = name.rpartition("/")[0]
+    while True:
+        page = f"{folder}/404.html" if folder else "404.html"
+        if page in snapshot.files:
+            return _page(snapshot, page, 404)
+        if not folder:
+            return Response(404, b"Not found\n")
+        folder = folder.rpartition("/")[0]
 
 
 class PreviewServer(ThreadingHTTPServer):
