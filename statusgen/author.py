@@ -159,10 +159,14 @@ def _impact_lines(impact: CustomerImpact, first: str, indent: str) -> list[str]:
                 lines += [f"  - {said}"] if isinstance(said, str) else \
                     [f"  - {said[0]}", *(f"    {line}" for line in said[1:])]
     if impact.workaround:
-        said = _said(impact.workaround, first, indent + "  ")
-        lines += [f"workaround: {said}"] if isinstance(said, str) else \
-            ["workaround:", *(f"  {line}" for line in said)]
+        lines += _keyed("workaround", _said(impact.workaround, first, indent + "  "))
     return lines
+
+
+def _keyed(key: str, said: str | list[str]) -> list[str]:
+    """A key and its value (as _said gives it) as lines: inline, or the map's lines below."""
+    return [f"{key}: {said}"] if isinstance(said, str) else \
+        [f"{key}:", *(f"  {line}" for line in said)]
 
 
 def customer_impact_after(in_force: CustomerImpact | None, request: ImpactRequest
@@ -345,9 +349,7 @@ def new_incident(root: Path, project: Project, request: NewRequest, now: datetim
         raise AuthorError("the first update needs a message (--message or --message-file)")
     _check_request(project, first, request.maintenance)
     at = _when(first.at, project, now, "--at")
-    title = _said(stripped(request.title), project.site.language, "")
-    lines = [f"title: {title}"] if isinstance(title, str) else \
-        ["title:", *(f"  {line}" for line in title)]
+    lines = _keyed("title", _said(stripped(request.title), project.site.language, ""))
     if request.maintenance:
         start = _when(request.start, project, now, "--start")
         end = _when(request.end, project, now, "--end")

@@ -55,6 +55,12 @@ class Terminal:
     def send(self, line: str) -> None:
         os.write(self.master, (line + "\n").encode())
 
+    def answer(self, *dialogue: tuple[str, str]) -> None:
+        """Each (prompt, line): wait for the prompt, then type the line."""
+        for prompt, line in dialogue:
+            self.expect(prompt)
+            self.send(line)
+
     def close(self) -> int:
         code = self.process.wait(timeout=HANG)
         os.close(self.master)
@@ -148,30 +154,13 @@ def test_without_a_terminal_a_missing_message_is_a_usage_error(project: Path) ->
 
 def test_guided_new_asks_for_the_components_and_their_states(project: Path) -> None:
     term = Terminal("new", "Website slow", cwd=project)
-    term.expect("[investigating]:")
-    term.send("")
-    term.expect("Components affected (")
-    term.send("website app")
-    term.expect("[partial_outage]:")
-    term.send("degraded_performance")
-    term.expect("[partial_outage]:")
-    term.send("")
-    term.expect("-:")
-    term.send("Pages load slowly.")
-    term.expect("-:")
-    term.send("")
+    term.answer(("[investigating]:", ""), ("Components affected (", "website app"),
+                ("[partial_outage]:", "degraded_performance"), ("[partial_outage]:", ""),
+                ("-:", "Pages load slowly."), ("-:", ""))
     term.expect("Still working")
-    term.expect("-:")
-    term.send("Ordering by phone")
-    term.expect("-:")
-    term.send("")
+    term.answer(("-:", "Ordering by phone"), ("-:", ""))
     term.expect("Not working")
-    term.expect("-:")
-    term.send("")
-    term.expect("[-]:")
-    term.send("")
-    term.expect("[2025-06-02 12:00]:")
-    term.send("")
+    term.answer(("-:", ""), ("[-]:", ""), ("[2025-06-02 12:00]:", ""))
     shown = term.expect("Post this update? [y/N]:")
     assert "Website: Degraded performance" in shown and "Mobile app: Partial outage" in shown
     term.send("y")
@@ -188,30 +177,13 @@ def test_guided_new_asks_for_the_title_and_the_message_in_each_language(project:
     config.write_text(config.read_text().replace("  language: en\n",
                                                  "  languages: [en-GB, cy]\n"))
     term = Terminal("new", "Website slow", cwd=project)
-    term.expect("The title, in Welsh (cy) (Enter leaves it in en-GB):")
-    term.send("Y wefan yn araf")
-    term.expect("[investigating]:")
-    term.send("")
-    term.expect("Components affected (")
-    term.send("website")
-    term.expect("[partial_outage]:")
-    term.send("")
-    term.expect("-:")
-    term.send("Pages load slowly.")
-    term.expect("-:")
-    term.send("")
+    term.answer(("The title, in Welsh (cy) (Enter leaves it in en-GB):", "Y wefan yn araf"),
+                ("[investigating]:", ""), ("Components affected (", "website"),
+                ("[partial_outage]:", ""), ("-:", "Pages load slowly."), ("-:", ""))
     term.expect("What customers need to know now, in Welsh (cy)")
-    term.expect("-:")
-    term.send("Mae tudalennau'n araf.")
-    term.expect("-:")
-    term.send("")
-    for _ in range(2):  # still working, not working: as they are
-        term.expect("-:")
-        term.send("")
-    term.expect("[-]:")
-    term.send("")
-    term.expect("[2025-06-02 12:00]:")
-    term.send("")
+    term.answer(("-:", "Mae tudalennau'n araf."), ("-:", ""),
+                ("-:", ""), ("-:", ""),  # still working, not working: as they are
+                ("[-]:", ""), ("[2025-06-02 12:00]:", ""))
     term.expect("Post this update? [y/N]:")
     term.send("y")
     term.expect("Created incidents/2025-06-02-website-slow.yaml")

@@ -83,6 +83,7 @@ class Theme:
                  compiled: BytecodeCache | None = None) -> None:
         self.project_root = project_root
         self.name, self.compiled = name, compiled
+        self._digest: str | None = None  # fingerprint(), once worked out
         builtin = FileSystemLoader(BUILTIN_THEME / "templates")
         loaders: list[Any] = [builtin]
         self.template_dirs = [BUILTIN_THEME / "templates"]
@@ -105,11 +106,19 @@ class Theme:
         )
 
     def another(self) -> Theme:
-        """The same theme in an environment of its own (for another language)."""
-        return Theme(self.project_root, self.name, self.compiled)
+        """The same theme in an environment of its own (for another language): the same
+        files, read once for the fingerprint."""
+        made = Theme(self.project_root, self.name, self.compiled)
+        made._digest = self.fingerprint()
+        return made
 
     def fingerprint(self) -> str:
         """A digest of every template and static file the theme draws on."""
+        if self._digest is None:
+            self._digest = self._files_digest()
+        return self._digest
+
+    def _files_digest(self) -> str:
         digest = hashlib.sha256()
         for folder in [*self.template_dirs, *self.static_dirs]:
             digest.update(f"{folder}\n".encode())
