@@ -7,6 +7,7 @@ may start from what earlier builds converted (any mapping of text to HTML).
 
 from __future__ import annotations
 
+import re
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
@@ -14,6 +15,7 @@ from typing import Any
 
 import markdown
 import nh3
+from markdown import inlinepatterns
 from markdown.treeprocessors import Treeprocessor
 from markupsafe import Markup
 
@@ -96,6 +98,49 @@ class _References(Treeprocessor):
         inline.inlinePatterns = self.every if self.md.references else self.some
 
 
+_BRACKET = re.compile(r"[\[\]]")
+
+
+def _bracket_ends(data: str) -> dict[int, int]:
+    """For the index just after each `[` of `data` that closes, the index just after the `]`
+    that closes it."""
+    ends: dict[int, int] = {}
+    opened: list[int] = []
+    for bracket in _BRACKET.finditer(data):
+        if bracket.group() == "[":
+            opened.append(bracket.end())
+        elif opened:
+            ends[opened.pop()] = bracket.end()
+    return ends
+
+
+class _Brackets(inlinepatterns.LinkInlineProcessor):
+    """Python-Markdown's link and image patterns, finding the `]` that closes a `[` among the
+    text's brackets only: its own way looks at every character of the text again for every
+    link in it, which took a sixth of a build. The same text, index and answer."""
+
+    _brackets: tuple[str | None, dict[int, int]] = (None, {})  # the text, and its ends
+
+    def getText(self, data: str, index: int) -> tuple[str, int, bool]:
+        if index == 0 or data[index - 1] != "[":  # not after a bracket: never asked
+            return super().getText(data, index)
+        if self._brackets[0] is not data:
+            self._brackets = (data, _bracket_ends(data))
+        end = self._brackets[1].get(index)
+        if end is None:
+            return data[index:], len(data), False
+        return data[index:end - 1], end, True
+
+
+# Each of Python-Markdown's processors that finds a link's text, given that way of finding it
+_FASTER: dict[type, type] = {
+    kind: type(kind.__name__, (_Brackets, kind), {}) for kind in (
+        inlinepatterns.LinkInlineProcessor, inlinepatterns.ImageInlineProcessor,
+        inlinepatterns.ReferenceInlineProcessor, inlinepatterns.ShortReferenceInlineProcessor,
+        inlinepatterns.ImageReferenceInlineProcessor,
+        inlinepatterns.ShortImageReferenceInlineProcessor)}
+
+
 def _converter(text: str) -> markdown.Markdown:
     """A converter for `text`, one per thread and set of patterns, reset between texts
     (`reset()` leaves nothing of the last text behind): building one costs as much as
@@ -111,6 +156,9 @@ def _converter(text: str) -> markdown.Markdown:
             parts = converter.parser.blockprocessors if registry.startswith("parser.") \
                 else getattr(converter, registry)
             parts.deregister(name, strict=False)
+        for pattern in converter.inlinePatterns:
+            if type(pattern) in _FASTER:  # in its place, its priority kept
+                pattern.__class__ = _FASTER[type(pattern)]
         converter.treeprocessors.register(_References(converter), "references", 25)
         made[marks] = converter
     return made[marks].reset()
