@@ -373,6 +373,28 @@ def test_reading_through_the_cache_gives_the_same_project(project: Path,
     assert BuildCache(out).read_project(project) == read_project(project)
 
 
+def test_files_checked_out_again_are_not_loaded_again(project: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh clone (a CI run) gives every file a new inode and time: a file whose bytes are
+    those the record knows is not loaded again, its recorded incident stands."""
+    out = tmp_path / "site"
+    cache = BuildCache(out)
+    cache.read_project(project)
+    cache.save()
+    clone = tmp_path / "clone"
+    shutil.copytree(project, clone)
+    shutil.rmtree(project)
+    clone.rename(project)
+
+    def refused(raw: bytes, path: str) -> object:
+        raise AssertionError(f"{path} loaded again")
+
+    monkeypatch.setattr("statusgen.incremental.read.load_bytes", refused)
+    again = BuildCache(out)
+    assert again.read_project(project) == read_project(project)
+    assert again.notes == ["0 of 5 incident files parsed, the rest from the cache"]
+
+
 @pytest.mark.parametrize("where", [GOLDEN_PROJECT, REPO])
 def test_reading_file_by_file_gives_what_load_project_gives(tmp_path: Path,
                                                             where: Path) -> None:

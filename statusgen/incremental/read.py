@@ -135,15 +135,20 @@ def _incident_files(incidents: Path) -> tuple[dict[str, FileState], dict[str, st
 
 class Read(NamedTuple):
     """One file of incidents/ read: its source (None where it is not the plain file the scan
-    found: the whole project is then read as load_project reads it), its problems, and
-    whether it stayed as it was while being read (else it is used, not recorded)."""
+    found: the whole project is then read as load_project reads it; or where its bytes are
+    `known`), its problems, whether it stayed as it was while being read (else it is used,
+    not recorded), and whether its bytes are those recorded."""
 
     source: Source | None
     problems: list[object]
     steady: bool
+    known: bool = False
 
 
-def read_incident(root: Path, name: str) -> Read:
+def read_incident(root: Path, name: str, digest: str | None = None) -> Read:
+    """The file `name` of incidents/, loaded unless its bytes have the `digest` of the file
+    as last read (a file only touched, or checked out again: git gives every file a new
+    time), which is then not loaded again."""
     path = root / "incidents" / name
     try:
         before = path.lstat()
@@ -152,13 +157,15 @@ def read_incident(root: Path, name: str) -> Read:
         raw = path.read_bytes()
     except OSError:
         return Read(None, ["unreadable"], False)
-    shown = shown_path(root, f"incidents/{name}")
-    data, problems = load_bytes(raw, shown)
-    source = Source(shown, path.stem, data, file_digest(raw))
+    found = file_digest(raw)
     steady = False
     with suppress(OSError):
         steady = file_state(path.lstat()) == file_state(before)
-    return Read(source, list(problems), steady)
+    if found == digest:
+        return Read(None, [], steady, known=True)
+    shown = shown_path(root, f"incidents/{name}")
+    data, problems = load_bytes(raw, shown)
+    return Read(Source(shown, path.stem, data, found), list(problems), steady)
 
 
 class Found(NamedTuple):
@@ -201,13 +208,13 @@ class ShardReader:
         sources: list[Source] = []
         steady: dict[str, tuple[str, bool]] = {}
         for name in names:
-            read = read_incident(self.root, name)
-            if read.source is None or read.problems:
-                return [None]
             before = self.old.get(name)
-            if read.steady and before is not None and \
-                    before.incident.digest == read.source.digest:
-                found.append(Found(name, None, True))
+            read = read_incident(self.root, name, before.incident.digest
+                                 if before is not None else None)
+            if read.known:  # the recorded incident stands
+                found.append(Found(name, None, read.steady))
+            elif read.source is None or read.problems:
+                return [None]
             else:
                 sources.append(read.source)
                 steady[read.source.stem] = (name, read.steady)
