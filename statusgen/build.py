@@ -127,6 +127,9 @@ class Build:
             with clock.stage("write"):
                 output.publish(made, new, salt)
         with clock.stage("cache"):
+            outputs = len(made.outputs) + len(made.kept)
+            cache.note(f"{len(made.outputs)} of {outputs} outputs made, the rest as the last "
+                       "build made them" if made.kept else f"all {outputs} outputs made")
             cache.note(f"{converted} text{'s' if converted != 1 else ''} converted from "
                        "Markdown")
             cache.save(sites[0].templates.markdown, languages)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tarfile
 import tempfile
 import time
 from collections.abc import Callable
@@ -277,6 +278,41 @@ def test_a_clean_build_leaves_a_spare_the_first_edit_is_made_in(project: Path,
     assert "kept from the site before last" in output and "linked" not in output
     assert snapshot(site) == snapshot(build_clean(project, tmp_path / "clean"))
     assert snapshot(spare) != snapshot(site)  # the site before, kept for the next edit
+
+
+@pytest.mark.parametrize("cached", [("site", CACHE_FOLDER), (CACHE_FOLDER,)])
+def test_a_ci_run_with_its_caches_restored_builds_only_what_changed(
+        project: Path, tmp_path: Path, cached: tuple[str, ...]) -> None:
+    """A CI run (the GitHub workflow) starts from a fresh clone, with the build cache and the
+    site restored by tar from the last run: the same files in new inodes. Checked by their
+    content, the site and the spare serve as if the build had never left: only the edited
+    incident is parsed and only its pages made again. Without the site, every page is made
+    again, from the Markdown converted before."""
+    site = tmp_path / "site"
+    build(project, site)
+    build(project, site)  # the spare: the site before last
+    with tarfile.open(tmp_path / "cache.tar", "w") as archive:  # as actions/cache saves them
+        for name in cached:
+            archive.add(tmp_path / name, name)
+    for name in ("site", CACHE_FOLDER):
+        shutil.rmtree(tmp_path / name)
+    with tarfile.open(tmp_path / "cache.tar") as archive:
+        archive.extractall(tmp_path, filter="tar")
+    clone = tmp_path / "clone"  # every file anew, as git checks them out
+    shutil.copytree(project, clone)
+    shutil.rmtree(project)
+    clone.rename(project)
+    EDITS["an update's message"][0](project)
+    output = build(project, site)
+    assert "1 of 5 incident files parsed" in output
+    some = re.search(r"(\d+) of (\d+) outputs made", output)
+    assert (some is not None and int(some[1]) < int(some[2]) / 2) if "site" in cached else \
+        re.search(r"all \d+ outputs made", output), output
+    assert "1 text converted from Markdown" in output
+    assert snapshot(site) == snapshot(build_clean(project, tmp_path / "clean"))
+    EDITS["an old incident's message"][0](project)  # and the next build as usual
+    build(project, site)
+    assert snapshot(site) == snapshot(build_clean(project, tmp_path / "clean-2"))
 
 
 def build_clean(project: Path, out: Path) -> Path:

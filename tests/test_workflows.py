@@ -79,7 +79,7 @@ def test_the_github_workflow_checks_every_change_and_publishes_the_default_branc
     python = [s for s in publish["steps"] if s.get("uses", "").startswith("actions/setup-py")]
     assert python[0]["with"]["cache"] == "pip"
     cache = next(s for s in publish["steps"] if s.get("uses", "").startswith("actions/cache"))
-    assert ".statusgen-cache" in cache["with"]["path"] and "statusgen" in cache["with"]["path"]
+    assert cache["with"]["path"].split() == ["site", ".statusgen-cache", "~/.cache/statusgen"]
     assert cache["with"]["restore-keys"] and "${{ github.sha }}" in cache["with"]["key"]
     uses = [s["uses"].split("@")[0] for s in publish["steps"] if "uses" in s]
     assert uses[-3:] == ["actions/configure-pages", "actions/upload-pages-artifact",

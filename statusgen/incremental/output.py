@@ -18,9 +18,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any, NamedTuple
 
 from ..history import counted
@@ -86,10 +87,11 @@ class Made:
 
 
 class Check(NamedTuple):
-    """Whether the spare may be built in, and whether the site is as recorded."""
+    """The spare, if it may be built in, and the site, if it is as recorded: each as the
+    folder now is (a folder restored from a copy holds the same files in new inodes)."""
 
-    reusable: bool
-    intact: bool
+    spare: Folder | None
+    site: Folder | None
 
 
 class OutputCache:
@@ -126,11 +128,9 @@ class OutputCache:
             written, background = self._check
             self._check = None
             with background:
-                reusable, intact = background.result()
-            if reusable:
-                self._spare = written.spare
-            if intact:
-                self._written = written
+                self._spare, site = background.result()
+            if site is not None:
+                self._written = replace(written, site=site)
 
     def begin(self, new: NewSite) -> None:
         """Start the new site: in the spare folder if it is as recorded, else afresh."""
@@ -227,18 +227,27 @@ class OutputCache:
 
 
 def _check(written: Written, spare_folder: str, out: str) -> Check:
-    """Whether the spare folder, then the output folder, are as `written` records them."""
-    spare = written.spare
-    reusable = False
+    """The spare, then the output folder, as `written` records them, if they are so."""
+    spare = None
     with suppress(OSError):
-        reusable = spare is not None and _intact(spare, spare_folder) and \
-            same_file_system(Path(spare_folder), Path(out).resolve().parent)
+        if written.spare is not None and same_file_system(Path(spare_folder),
+                                                          Path(out).resolve().parent):
+            spare = _as_recorded(written.spare, spare_folder)
     # Made in the spare, the new site takes from the current one only files that the
     # spare does not hold as they are: only those must be as recorded.
-    only = None if not reusable or spare is None else {
+    only = None if spare is None else {
         path for path, record in written.site.files.items()
         if spare.files.get(path, FileRecord(FileState(0, 0, 0, 0), "")).digest != record.digest}
-    return Check(reusable, _intact(written.site, out, only))
+    return Check(spare, _as_recorded(written.site, out, only))
+
+
+def _as_recorded(folder: Folder, path: str, only: set[str] | None = None) -> Folder | None:
+    """`folder` as `path` now holds it, if it holds it (with `only`, those files of it): the
+    same files by their states, or else by their content, as in a copy restored from a CI
+    cache (new inodes, and times as tar keeps them); then with the states they now have."""
+    if _intact(folder, path, only):
+        return folder
+    return _same_content(folder, path, only)
 
 
 def _intact(folder: Folder, path: str, only: set[str] | None = None) -> bool:
@@ -259,6 +268,37 @@ def _intact(folder: Folder, path: str, only: set[str] | None = None) -> bool:
         return False
     return True
 
+
+def _same_content(folder: Folder, path: str, only: set[str] | None) -> Folder | None:
+    """`folder` with the states its files and folders now have at `path`, if `path` holds
+    the same files (with `only`, those files) with the same bytes, and nothing else."""
+    try:
+        inode = os.stat(path).st_ino
+        if only is None and _tree(path) != (folder.files.keys(), folder.folders.keys()):
+            return None
+        files = dict(folder.files)
+        for name in folder.files if only is None else only:
+            with open(f"{path}/{name}", "rb") as handle:
+                state = file_state(os.fstat(handle.fileno()))
+                if not S_ISREG(state.mode) or file_digest(handle.read()) != files[name].digest:
+                    return None
+            files[name] = FileRecord(state, files[name].digest)
+        folders = folder.folders if only is not None else {
+            name: os.stat(f"{path}/{name}").st_mtime_ns for name in folder.folders}
+    except OSError:
+        return None
+    return Folder(inode, files, folders)
+
+
+def _tree(path: str) -> tuple[set[str], set[str]]:
+    """The files and the folders under `path`, by their paths from it ("." itself)."""
+    files: set[str] = set()
+    folders: set[str] = set()
+    for at, _, names in os.walk(path):
+        own = os.path.relpath(at, path)
+        folders.add(own)
+        files.update(name if own == "." else f"{own}/{name}" for name in names)
+    return files, folders
 
 
 def _folders_of(path: str) -> list[str]:
