@@ -469,7 +469,20 @@ def _read_by_workers(root: Path, out: Path) -> tuple[Project, list[str]]:
     return project, saved
 
 
-def test_a_large_project_is_read_and_recorded_by_worker_processes(tmp_path: Path) -> None:
+def _read_by_workers_through_the_cache(root: Path, out: Path) -> tuple[Project, list[str]]:
+    cache = BuildCache(out)
+    project = cache.read_project(root)
+    assert cache.notes[0].startswith("0 of "), cache.notes
+    cache.save()
+    return project, cache.notes
+
+
+def refuse_to_read(root: Path, name: str, digest: str | None = None) -> object:
+    raise AssertionError(f"{name} read again")
+
+
+def test_a_large_project_is_read_and_recorded_by_worker_processes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Read in worker processes, each shard's record is made and saved there: the next build
     finds every file in it, and both give the Project that load.load_project gives."""
     root = many(tmp_path)
@@ -487,6 +500,18 @@ def test_a_large_project_is_read_and_recorded_by_worker_processes(tmp_path: Path
     assert second.read_project(root) == read_project(root)
     count = len(list((root / "incidents").iterdir()))
     assert second.notes == [f"0 of {count} incident files parsed, the rest from the cache"]
+    # every file checked out again: read by the workers, none parsed, each recorded anew
+    for path in (root / "incidents").iterdir():
+        path.write_bytes(path.read_bytes())
+        os.utime(path, (past - 60, past - 60))
+    project, _ = in_fresh_process(_read_by_workers_through_the_cache, root, out)
+    assert project == read_project(root)
+    # their new states recorded (by the workers, without handing the incidents over): none
+    # is read again
+    monkeypatch.setattr("statusgen.incremental.read.read_incident", refuse_to_read)
+    fourth = BuildCache(out)
+    assert fourth.read_project(root) == read_project(root)
+    assert fourth.notes == [f"0 of {count} incident files parsed, the rest from the cache"]
 
 
 def _problems_read_by_workers(root: Path, out: Path) -> list[str]:

@@ -231,7 +231,8 @@ class ShardReader:
 
     def _recorded(self, shard: int, parsed: int, found: list[Found]) -> ShardRead:
         """In a worker: the shard's record made and saved here, handed over in place of the
-        incidents."""
+        incidents it parsed; where it parsed none (files only touched, or checked out again),
+        the main process has them all already: only what was found crosses."""
         own = {name: entry for name, entry in self.entries.items() if shard_of(name) == shard}
         for name, incident, steady in found:
             if steady:
@@ -244,6 +245,8 @@ class ShardReader:
             saved = self.records.secret is not None
         except OSError:  # then the main process saves it, after the site
             saved = False
+        if not parsed:
+            return ShardRead(shard, parsed, found, None, saved)
         return ShardRead(shard, parsed, [f for f in found if not f.steady], record, saved)
 
 
@@ -319,8 +322,8 @@ class ReadCache:
         for part in results:
             if part.record is not None:
                 entries.update(pickle.loads(part.record))
-                if part.saved:
-                    saved.add(part.shard)
+            if part.saved:
+                saved.add(part.shard)
             for name, incident, steady in part.found:
                 if incident is None:
                     incident = old[name].incident
