@@ -315,6 +315,34 @@ def test_a_ci_run_with_its_caches_restored_builds_only_what_changed(
     assert snapshot(site) == snapshot(build_clean(project, tmp_path / "clean-2"))
 
 
+@pytest.mark.parametrize("tamper", ["changed", "added", "linked"])
+def test_a_restored_site_that_differs_from_the_record_is_not_used(
+        project: Path, tmp_path: Path, tamper: str) -> None:
+    """Known by content, a restored site or spare with a file changed, one added or a file
+    turned into a link is not as recorded: the pages are made again."""
+    site = tmp_path / "site"
+    build(project, site)
+    build(project, site)
+    for name in ("site", CACHE_FOLDER):  # restored: the same files in new inodes
+        shutil.copytree(tmp_path / name, tmp_path / f"{name}.copy", symlinks=True)
+        shutil.rmtree(tmp_path / name)
+        (tmp_path / f"{name}.copy").rename(tmp_path / name)
+    for folder in (site, tmp_path / CACHE_FOLDER / "site" / "spare"):
+        page = folder / "incidents" / "2025-04-18-notice" / "index.html"
+        if tamper == "changed":
+            page.write_bytes(page.read_bytes().replace(b"<h1", b"<h1 class=x"))
+        elif tamper == "added":
+            (page.parent / "stray.html").write_text("not ours")
+        else:
+            (tmp_path / "elsewhere.html").write_bytes(page.read_bytes())
+            page.unlink()
+            page.symlink_to(tmp_path / "elsewhere.html")
+    output = build(project, site)
+    assert re.search(r"all \d+ outputs made", output), output
+    assert not (site / "incidents" / "2025-04-18-notice" / "index.html").is_symlink()
+    assert snapshot(site) == snapshot(build_clean(project, tmp_path / "clean"))
+
+
 def build_clean(project: Path, out: Path) -> Path:
     build(project, out, "--clean")
     return out

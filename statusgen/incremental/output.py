@@ -278,9 +278,11 @@ def _same_content(folder: Folder, path: str, only: set[str] | None) -> Folder | 
             return None
         files = dict(folder.files)
         for name in folder.files if only is None else only:
+            state = file_state(os.lstat(f"{path}/{name}"))  # a plain file, not a link
+            if not S_ISREG(state.mode):
+                return None
             with open(f"{path}/{name}", "rb") as handle:
-                state = file_state(os.fstat(handle.fileno()))
-                if not S_ISREG(state.mode) or file_digest(handle.read()) != files[name].digest:
+                if file_digest(handle.read()) != files[name].digest:
                     return None
             files[name] = FileRecord(state, files[name].digest)
         folders = folder.folders if only is not None else {
