@@ -117,7 +117,8 @@ def _bracket_ends(data: str) -> dict[int, int]:
 class _Brackets(inlinepatterns.LinkInlineProcessor):
     """Python-Markdown's link and image patterns, finding the `]` that closes a `[` among the
     text's brackets only: its own way looks at every character of the text again for every
-    link in it, which took a sixth of a build. The same text, index and answer."""
+    link in it, most of a link's cost (benchmarks/RESULTS.md). The same text, index and
+    answer (tests/test_markdown.py compares with the full converter)."""
 
     _brackets: tuple[str | None, dict[int, int]] = (None, {})  # the text, and its ends
 
