@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from stat import S_ISREG
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from ..history import counted
 from ..pool import Background
@@ -87,11 +87,12 @@ class Made:
 
 
 class Check(NamedTuple):
-    """The spare, if it may be built in, and the site, if it is as recorded: each as the
-    folder now is (a folder restored from a copy holds the same files in new inodes)."""
+    """The spare, if it may be built in, and the site, if it is as recorded: True where the
+    folder is exactly as recorded; where it holds the same files by content (restored from a
+    copy: new inodes), its record with the states they now have; else None."""
 
-    spare: Folder | None
-    site: Folder | None
+    spare: Folder | Literal[True] | None
+    site: Folder | Literal[True] | None
 
 
 class OutputCache:
@@ -128,9 +129,10 @@ class OutputCache:
             written, background = self._check
             self._check = None
             with background:
-                self._spare, site = background.result()
+                spare, site = background.result()
+            self._spare = written.spare if spare is True else spare
             if site is not None:
-                self._written = replace(written, site=site)
+                self._written = written if site is True else replace(written, site=site)
 
     def begin(self, new: NewSite) -> None:
         """Start the new site: in the spare folder if it is as recorded, else afresh."""
@@ -238,7 +240,10 @@ def _check(written: Written, spare_folder: str, out: str) -> Check:
     only = None if spare is None else {
         path for path, record in written.site.files.items()
         if spare.files.get(path, FileRecord(FileState(0, 0, 0, 0), "")).digest != record.digest}
-    return Check(spare, _as_recorded(written.site, out, only))
+    site = _as_recorded(written.site, out, only)
+    # as recorded, a folder's record need not cross back
+    return Check(True if spare is written.spare and spare is not None else spare,
+                 True if site is written.site else site)
 
 
 def _as_recorded(folder: Folder, path: str, only: set[str] | None = None) -> Folder | None:
