@@ -53,6 +53,15 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def anew(folder: Path) -> None:
+    """`folder` copied in place of itself: the same files in new inodes, with new times (as
+    a fresh clone or a restored cache has them)."""
+    copy = folder.with_name(f"{folder.name}.copy")
+    shutil.copytree(folder, copy, symlinks=True)
+    shutil.rmtree(folder)
+    copy.rename(folder)
+
+
 def incident(root: Path, name: str) -> Path:
     return root / "incidents" / f"{name}.yaml"
 
@@ -298,10 +307,7 @@ def test_a_ci_run_with_its_caches_restored_builds_only_what_changed(
         shutil.rmtree(tmp_path / name)
     with tarfile.open(tmp_path / "cache.tar") as archive:
         archive.extractall(tmp_path, filter="tar")
-    clone = tmp_path / "clone"  # every file anew, as git checks them out
-    shutil.copytree(project, clone)
-    shutil.rmtree(project)
-    clone.rename(project)
+    anew(project)  # every file anew, as git checks them out
     EDITS["an update's message"][0](project)
     output = build(project, site)
     assert "1 of 5 incident files parsed" in output
@@ -323,10 +329,8 @@ def test_a_restored_site_that_differs_from_the_record_is_not_used(
     site = tmp_path / "site"
     build(project, site)
     build(project, site)
-    for name in ("site", CACHE_FOLDER):  # restored: the same files in new inodes
-        shutil.copytree(tmp_path / name, tmp_path / f"{name}.copy", symlinks=True)
-        shutil.rmtree(tmp_path / name)
-        (tmp_path / f"{name}.copy").rename(tmp_path / name)
+    for name in ("site", CACHE_FOLDER):  # restored
+        anew(tmp_path / name)
     for folder in (site, tmp_path / CACHE_FOLDER / "site" / "spare"):
         page = folder / "incidents" / "2025-04-18-notice" / "index.html"
         if tamper == "changed":
@@ -445,10 +449,7 @@ def test_files_checked_out_again_are_not_loaded_again(project: Path, tmp_path: P
     cache = BuildCache(out)
     cache.read_project(project)
     cache.save()
-    clone = tmp_path / "clone"
-    shutil.copytree(project, clone)
-    shutil.rmtree(project)
-    clone.rename(project)
+    anew(project)
 
     def refused(raw: bytes, path: str) -> object:
         raise AssertionError(f"{path} loaded again")

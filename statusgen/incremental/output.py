@@ -240,10 +240,14 @@ def _check(written: Written, spare_folder: str, out: str) -> Check:
     only = None if spare is None else {
         path for path, record in written.site.files.items()
         if spare.files.get(path, FileRecord(FileState(0, 0, 0, 0), "")).digest != record.digest}
-    site = _as_recorded(written.site, out, only)
-    # as recorded, a folder's record need not cross back
-    return Check(True if spare is written.spare and spare is not None else spare,
-                 True if site is written.site else site)
+    return Check(_answer(spare, written.spare),
+                 _answer(_as_recorded(written.site, out, only), written.site))
+
+
+def _answer(found: Folder | None, recorded: Folder | None) -> Folder | Literal[True] | None:
+    """What crosses back for a folder: True where it is as recorded (its record need not
+    cross), its refreshed record where it was known by content, else None."""
+    return True if found is not None and found is recorded else found
 
 
 def _as_recorded(folder: Folder, path: str, only: set[str] | None = None) -> Folder | None:
