@@ -151,9 +151,7 @@ class NewSite:
         if not parts or PurePosixPath(name).is_absolute() or ".." in parts:
             raise OutputError(f"refusing to write outside the site: {name!r}")
         path = self.folder / name
-        if path.parent not in self._made:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._made.add(path.parent)
+        _parent_made(path, self._made)
         if self.reused:
             path.unlink(missing_ok=True)
         return path
@@ -202,27 +200,31 @@ class NewSite:
                 with suppress(OSError):  # another file system: it is removed instead
                     self.folder.rename(self.spare)
 
-
     def link_spare(self, names: Iterable[str]) -> bool:
         """After the swap, where it left no site before last: make the spare of the site now
         in place, its files hard-linked (never copied: only where the file system links them),
         so the next build is made in it as after any other. False, and no spare, where it
         cannot be."""
         assert self.published and self.spare is not None
-        spare, made = self.spare, set()
+        spare, made = self.spare, set[Path]()
         try:
             shutil.rmtree(spare, ignore_errors=True)  # a site before last not known
             spare.mkdir()
             for name in names:
                 path = spare / name
-                if path.parent not in made:
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    made.add(path.parent)
+                _parent_made(path, made)
                 os.link(self.target / name, path)
         except OSError:
             shutil.rmtree(spare, ignore_errors=True)
             return False
         return True
+
+
+def _parent_made(path: Path, made: set[Path]) -> None:
+    """The folder `path` goes in, made unless it is among those `made` already."""
+    if path.parent not in made:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        made.add(path.parent)
 
 
 def write_site(files: dict[str, bytes], out: Path, unchanged: Iterable[str] = ()) -> None:
