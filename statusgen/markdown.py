@@ -8,21 +8,26 @@ HTML).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import cache
 
-import nh3
 from markupsafe import Markup
 
-from .converter import converter
 from .load import not_text
 
-# nh3's defaults (its tags, attributes and URL schemes), made once rather than per text
-_SANITIZER = nh3.Cleaner(link_rel="noopener noreferrer nofollow")
+
+@cache
+def _sanitized() -> Callable[[str], str]:
+    """statusgen.converter.sanitized_html, loaded with the first text a process converts:
+    a build that converts none (most edits) starts without Python-Markdown and nh3."""
+    from .converter import sanitized_html
+
+    return sanitized_html
 
 
 def markdown_html(text: str) -> Markup:
     """Markdown -> HTML with only harmless tags, attributes and URL schemes left."""
-    html = _SANITIZER.clean(converter(text).convert(text))
+    html = _sanitized()(text)
     # A character reference (&#x1b;) comes out of nh3 as the character itself: those no page
     # or feed can carry are dropped, as the loader refuses them written as escapes.
     return Markup(not_text(html).sub("", html))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import sys
 import tarfile
 import tempfile
 import time
@@ -429,6 +430,24 @@ def test_profile_prints_every_stage(project: Path, tmp_path: Path) -> None:
                       "cache"]
     _, without = run_build(project, out=tmp_path / "site", now=GOLDEN_NOW)
     assert without.count("\n") == 1
+
+
+def _libraries_a_build_loads(root: Path, out: Path) -> tuple[str, list[str]]:
+    """Builds `root` (in a fresh process): what it printed, and which of Python-Markdown and
+    nh3 it loaded."""
+    return build(root, out), sorted({"markdown", "nh3"} & sys.modules.keys())
+
+
+def test_a_build_that_converts_no_text_starts_without_python_markdown(project: Path,
+                                                                       tmp_path: Path) -> None:
+    """Python-Markdown and nh3 are loaded with the first text a process converts: most edits
+    convert none, and start sooner."""
+    out = tmp_path / "site"
+    build(project, out)
+    edit(incident(project, "2025-03-29-website-slow"), "title: ", "title: The ")
+    printed, loaded = in_fresh_process(_libraries_a_build_loads, project, out)
+    assert "0 texts converted from Markdown" in printed
+    assert loaded == []
 
 
 def test_reading_through_the_cache_gives_the_same_project(project: Path,
