@@ -206,14 +206,17 @@ class NewSite:
         so the next build is made in it as after any other. False, and no spare, where it
         cannot be."""
         assert self.published and self.spare is not None
-        spare, made = self.spare, set[Path]()
+        spare, site = str(self.spare), str(self.target)
+        made = {spare}  # folders, as text: tens of thousands of files, paths made cheaply
         try:
             shutil.rmtree(spare, ignore_errors=True)  # a site before last not known
-            spare.mkdir()
+            os.mkdir(spare)
             for name in names:
-                path = spare / name
-                _parent_made(path, made)
-                os.link(self.target / name, path)
+                folder = os.path.dirname(path := f"{spare}/{name}")
+                if folder not in made:
+                    os.makedirs(folder, exist_ok=True)
+                    made.add(folder)
+                os.link(f"{site}/{name}", path)
         except OSError:
             shutil.rmtree(spare, ignore_errors=True)
             return False
