@@ -86,7 +86,10 @@ class NewSite:
     The folder is fresh (`.site.new-<pid>`), or the `spare`: the site before last, which the
     build before kept after its swap, and which `begin` reuses when the caller knows what it
     holds, so that only the files that differ are written, linked or removed. After the swap,
-    the old site is kept as the spare, if one is asked for, else removed."""
+    the old site is kept as the spare, if one is asked for, else removed. A fresh folder has a
+    twin (`.site.twin-<pid>`) where a spare is asked for: each of its files is hard-linked
+    there as it comes, and the twin becomes the spare after the swap (`twinned`), so that the
+    next build is made in it as after any other."""
 
     def __init__(self, out: Path) -> None:
         self.out = out
@@ -95,7 +98,10 @@ class NewSite:
         self.spare: Path | None = None
         self.reused = False
         self.published = False
+        self.twinned = False  # the spare is the twin: the site now in place, hard-linked
+        self._twin: str | None = None
         self._made: set[Path] = set()
+        self._twin_made: set[str] = set()  # folders, as text: tens of thousands of files
         self._stack = ExitStack()
 
     def __enter__(self) -> NewSite:
@@ -116,12 +122,14 @@ class NewSite:
                 shutil.rmtree(self.spare, ignore_errors=True)  # half changed: known no more
             elif not self.reused:  # the unfinished new site, or the old one after the swap
                 shutil.rmtree(self.folder, ignore_errors=True)
+            if self._twin is not None:
+                shutil.rmtree(self._twin, ignore_errors=True)
         finally:
             self._stack.close()
 
     def begin(self, spare: Path | None = None, reuse: bool = False) -> None:
         """Start the new site in the folder `spare` if `reuse`, else in a fresh folder (and
-        remove the spare, whose content is not known)."""
+        remove the spare, whose content is not known) with its twin."""
         self.spare = spare
         with self._failing():
             # where `out` leads to another file system than the records, the two folders
@@ -133,6 +141,11 @@ class NewSite:
                     shutil.rmtree(spare, ignore_errors=True)
                 shutil.rmtree(self.folder, ignore_errors=True)
                 self.folder.mkdir()
+                if spare is not None:
+                    self._twin = f"{self.target.parent}/.{self.target.name}.twin-{os.getpid()}"
+                    shutil.rmtree(self._twin, ignore_errors=True)
+                    os.mkdir(self._twin)
+                    self._twin_made = {self._twin}
         self._made = {self.folder}
 
     @contextmanager
@@ -160,6 +173,7 @@ class NewSite:
         with self._failing():
             for name, data in files.items():
                 self._path(name).write_bytes(data)
+                self._twinned(name)
 
     def link(self, names: Iterable[str], replace: bool = False) -> None:
         """Hard-link each of `names` from the current site into the new one (a copy where the
@@ -177,6 +191,26 @@ class NewSite:
                     if err.errno not in (errno.EPERM, errno.EXDEV, errno.EMLINK, errno.ENOTSUP):
                         raise
                     shutil.copy2(self.target / name, path)
+                self._twinned(name, replace)
+
+    def _twinned(self, name: str, replace: bool = False) -> None:
+        """The file just put at `name` in the new folder, hard-linked into the twin (in place
+        of the one there with `replace`); where it cannot be, there is no twin."""
+        if self._twin is None:
+            return
+        twin = f"{self._twin}/{name}"
+        try:
+            folder = os.path.dirname(twin)
+            if folder not in self._twin_made:
+                os.makedirs(folder, exist_ok=True)
+                self._twin_made.add(folder)
+            if replace:
+                with suppress(FileNotFoundError):
+                    os.unlink(twin)
+            os.link(f"{self.folder}/{name}", twin)
+        except OSError:  # no hard links here, say: then no spare, as none was left
+            shutil.rmtree(self._twin, ignore_errors=True)
+            self._twin = None
 
     def remove(self, names: Iterable[str]) -> None:
         """Remove files from a reused folder, and the folders they leave empty."""
@@ -192,35 +226,19 @@ class NewSite:
                         folder.rmdir()
 
     def publish(self) -> None:
-        """Swap the new folder in place of the site, then keep the old site as the spare."""
+        """Swap the new folder in place of the site, then keep the twin, else the old site,
+        as the spare."""
         with self._failing():
             _swap(self.folder, self.target)
             self.published = True
-            if not self.reused and self.spare is not None and self.folder.exists():
-                with suppress(OSError):  # another file system: it is removed instead
-                    self.folder.rename(self.spare)
-
-    def link_spare(self, names: Iterable[str]) -> bool:
-        """After the swap, where it left no site before last: make the spare of the site now
-        in place, its files hard-linked (never copied: only where the file system links them),
-        so the next build is made in it as after any other. False, and no spare, where it
-        cannot be."""
-        assert self.published and self.spare is not None
-        spare, site = str(self.spare), str(self.target)
-        made = {spare}  # folders, as text: tens of thousands of files, paths made cheaply
-        try:
-            shutil.rmtree(spare, ignore_errors=True)  # a site before last not known
-            os.mkdir(spare)
-            for name in names:
-                folder = os.path.dirname(path := f"{spare}/{name}")
-                if folder not in made:
-                    os.makedirs(folder, exist_ok=True)
-                    made.add(folder)
-                os.link(f"{site}/{name}", path)
-        except OSError:
-            shutil.rmtree(spare, ignore_errors=True)
-            return False
-        return True
+        if self._twin is not None:  # the old site is removed at the end
+            assert self.spare is not None
+            with suppress(OSError):  # another file system: no spare
+                os.rename(self._twin, self.spare)
+                self._twin, self.twinned = None, True
+        elif not self.reused and self.spare is not None and self.folder.exists():
+            with suppress(OSError):  # another file system: it is removed instead
+                self.folder.rename(self.spare)
 
 
 def _parent_made(path: Path, made: set[Path]) -> None:
@@ -245,7 +263,7 @@ def recover(target: Path) -> None:
     """Tidy what a killed build left beside `target`: the old site goes back in place if the
     kill came between the two renames of the fallback swap, and the rest is removed. Only to
     be called under the writers' lock, when no other build is half-way."""
-    pattern = re.compile(rf"\.{re.escape(target.name)}\.(new|old)-\d+")
+    pattern = re.compile(rf"\.{re.escape(target.name)}\.(new|old|twin)-\d+")
     for path in sorted(target.parent.iterdir()):
         found = pattern.fullmatch(path.name)
         if found is None:

@@ -233,24 +233,29 @@ def test_the_first_build_killed_leaves_nothing_half_made(
     assert snapshot(root / "site") == new and leftovers(root) == []
 
 
-def test_a_first_build_killed_while_it_links_the_spare_leaves_its_site_and_a_next_whole(
+def test_a_first_build_killed_while_it_links_the_spare_leaves_no_site_or_its_own(
         sites: tuple[Path, dict[str, bytes], dict[str, bytes]]) -> None:
-    """The spare a first build links after its swap: killed half-way, the site stands, and
-    the next build (which finds no record of it) makes the site whole again."""
+    """A first build hard-links each file it puts in its new folder into a twin, which
+    becomes the spare after the swap: killed at any of those links, the site is still none;
+    killed as the twin becomes the spare, it is the new one; either way the next build (which
+    finds no record of a spare) makes the site and its spare whole."""
     root, _, new = sites
     args = ["build", "--project", str(root), "--now", NEW_NOW]
     shutil.rmtree(root / ".statusgen-cache", ignore_errors=True)
     dry = subprocess.run([sys.executable, "-c", KILLER, "exchange", "0", *args],
                          capture_output=True, text=True, check=True)
-    links = [n for n, name in enumerate(dry.stderr.splitlines(), 1) if name == "link"]
+    steps = dry.stderr.splitlines()
+    links = [n for n, name in enumerate(steps, 1) if name == "link"]
     assert links  # the spare's files, hard-linked one by one
-    for point in (links[0], links[len(links) // 2], links[-1]):
+    renamed = max(n for n, name in enumerate(steps, 1) if name == "rename")  # the twin's
+    for point, site in [(links[0], {}), (links[len(links) // 2], {}), (links[-1], {}),
+                        (renamed, new)]:
         shutil.rmtree(root / "site", ignore_errors=True)
         shutil.rmtree(root / ".statusgen-cache", ignore_errors=True)
         killed = subprocess.run([sys.executable, "-c", KILLER, "exchange", str(point), *args],
                                 capture_output=True, text=True)
         assert killed.returncode == -signal.SIGKILL, killed.stderr
-        assert snapshot(root / "site") == new, f"the site after a kill at step {point}"
+        assert snapshot(root / "site") == site, f"the site after a kill at step {point}"
         assert run_build(root, now=NEW_NOW)[0] == 0
         assert snapshot(root / "site") == new and leftovers(root) == []
         spare = root / ".statusgen-cache" / "site" / "spare"

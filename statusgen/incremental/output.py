@@ -8,7 +8,8 @@ in whole (files no longer in the site are simply not linked). A folder not as re
 site that changes as a whole (another theme, settings or statusgen) is written anew.
 
 The site a swap replaces is kept as the spare, among the records: the next build is made in it
-when it is as recorded, so that only the files that differ are written, linked or removed.
+when it is as recorded, so that only the files that differ are written, linked or removed. A
+site made in a fresh folder leaves its twin as the spare instead (write.NewSite).
 Whether the two folders are as recorded (a `stat` of every file) is checked in another
 process while the build works out the model.
 """
@@ -135,9 +136,11 @@ class OutputCache:
                 self._written = written if site is True else replace(written, site=site)
 
     def begin(self, new: NewSite) -> None:
-        """Start the new site: in the spare folder if it is as recorded, else afresh."""
+        """Start the new site: in the spare folder if it and the site are as recorded, else
+        afresh (with a twin, the next spare: the site it replaces is not known)."""
         self._checked()
-        new.begin(self.records.folder / SPARE, reuse=self._spare is not None)
+        new.begin(self.records.folder / SPARE,
+                  reuse=self._spare is not None and self._written is not None)
 
     def close(self) -> None:
         """End the check, where the build ended before it was needed."""
@@ -172,15 +175,11 @@ class OutputCache:
         new.link(relinking, replace=True)
         new.remove(removing)
         new.publish()
-        # No site before last to keep (a clean build, or the first): the site is linked as
-        # the spare, so that the next build costs what any other does.
-        linked = (self._written is None or not (self.records.folder / SPARE).exists()) and \
-            new.link_spare(wanted)
         fresh = {*writing, *made.written} - set(relinking)
         self._record(made, salt, wanted, digests, {
             **base, **{p: live[p] for p in [*linking, *relinking]}}, fresh, new.reused, {
             ".", *(f for path in [*writing, *made.written, *linking, *removing]
-                   for f in _folders_of(path))}, linked)
+                   for f in _folders_of(path))}, new.twinned)
         counts = {"written": len(fresh), "linked from the current site": len(linking)
                   + len(relinking), "kept from the site before last": len(wanted) - len(fresh)
                   - len(linking) - len(relinking), "removed": len(removing)}
