@@ -19,7 +19,8 @@ from .load import not_text
 @cache
 def _sanitized() -> Callable[[str], str]:
     """statusgen.converter.sanitized_html, loaded with the first text a process converts:
-    a build that converts none (most edits) starts without Python-Markdown and nh3."""
+    a build that converts none (a rebuild on the clock, a title or a state corrected) starts
+    without Python-Markdown and nh3."""
     from .converter import sanitized_html
 
     return sanitized_html

@@ -440,8 +440,8 @@ def _libraries_a_build_loads(root: Path, out: Path) -> tuple[str, list[str]]:
 
 def test_a_build_that_converts_no_text_starts_without_python_markdown(project: Path,
                                                                        tmp_path: Path) -> None:
-    """Python-Markdown and nh3 are loaded with the first text a process converts: most edits
-    convert none, and start sooner."""
+    """Python-Markdown and nh3 are loaded with the first text a process converts: a build
+    that converts none (a rebuild on the clock, a title corrected) starts sooner."""
     out = tmp_path / "site"
     build(project, out)
     edit(incident(project, "2025-03-29-website-slow"), "title: ", "title: The ")
