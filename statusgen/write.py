@@ -141,7 +141,9 @@ class NewSite:
                     shutil.rmtree(spare, ignore_errors=True)
                 shutil.rmtree(self.folder, ignore_errors=True)
                 self.folder.mkdir()
-                if spare is not None:
+                # the twin becomes the spare by a rename: on the spare's file system only
+                if spare is not None and same_file_system(
+                        next(p for p in spare.parents if p.exists()), self.target.parent):
                     self._twin = f"{self.target.parent}/.{self.target.name}.twin-{os.getpid()}"
                     shutil.rmtree(self._twin, ignore_errors=True)
                     os.mkdir(self._twin)
