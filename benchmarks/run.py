@@ -248,6 +248,8 @@ def main() -> None:
                                  None))
                 rows.append(_row(f"{size:,}", "one incident edited, a new now", _median(later),
                                  None))
+                ratios.append(_share(size, _median(clean).wall, _median(first).wall,
+                                     _median(incremental).wall))
     print(f"load average after: {_loadavg()}", file=sys.stderr)
     print("\n".join(rows))
     if ratios:
@@ -281,6 +283,13 @@ def _ratio(size: int, statusgen: float, label: str, other: float) -> str:
                 f"{other:.2f} s: statusgen {other / statusgen:.1f}x faster")
     return (f"{size:,} incidents, clean: statusgen {statusgen:.2f} s, {label} {other:.2f} s: "
             f"statusgen takes {statusgen / other:.1f}x its time")
+
+
+def _share(size: int, clean: float, first: float, steady: float) -> str:
+    """An edit's build against a clean one, in one sentence."""
+    return (f"{size:,} incidents: one incident edited {steady:.2f} s ({steady / clean:.1%} of "
+            f"a clean build), the first edit after a clean build {first:.2f} s "
+            f"({first / clean:.1%})")
 
 
 if __name__ == "__main__":
