@@ -28,7 +28,7 @@ from statusgen import pool
 from statusgen.build import read_project, render_site
 from statusgen.errors import ProjectError
 from statusgen.incremental import CACHE_FOLDER, BuildCache
-from statusgen.incremental.read import SHARDS, shard_of
+from statusgen.incremental.read import SHARDS, _in_chunks, shard_of
 from statusgen.parse import parse_time
 from statusgen.project import Project
 from statusgen.render.theme import Theme
@@ -477,6 +477,21 @@ def test_files_checked_out_again_are_not_loaded_again(project: Path, tmp_path: P
     again = BuildCache(out)
     assert again.read_project(project) == read_project(project)
     assert again.notes == ["0 of 5 incident files parsed, the rest from the cache"]
+
+
+@pytest.mark.parametrize("files", [0, 1, 5, 300, 10_000])
+@pytest.mark.parametrize("workers", [1, 2, 8])
+def test_the_files_to_read_go_to_the_workers_in_a_few_chunks_of_whole_shards(
+        files: int, workers: int) -> None:
+    names = [f"2025-01-01-event-{n}.yaml" for n in range(files)]
+    by_shard: dict[int, list[str]] = {}
+    for name in names:
+        by_shard.setdefault(shard_of(name), []).append(name)
+    chunks = _in_chunks(by_shard, workers)
+    assert sorted(name for chunk in chunks for name in chunk) == sorted(names)
+    assert len(chunks) <= 4 * workers and all(chunks)
+    for shard, own in by_shard.items():  # each shard's files together, in one chunk
+        assert [chunk for chunk in chunks if own == [n for n in chunk if shard_of(n) == shard]]
 
 
 @pytest.mark.parametrize("where", [GOLDEN_PROJECT, REPO])
