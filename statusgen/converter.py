@@ -37,7 +37,11 @@ _REFERENCE_MARK, _FOUR_SPACES = "]:", "    "
 
 
 def _marks(text: str) -> frozenset[str]:
-    """The characters and marks that `text` holds."""
+    """The characters and marks that `text` holds once Markdown's first step has removed the
+    placeholders' marks (STX, ETX), which joins what stood around them ("  \x02  " holds
+    four spaces)."""
+    if util.STX in text or util.ETX in text:
+        text = text.replace(util.STX, "").replace(util.ETX, "")
     marks = [c for c in _CHARACTERS if c in text]
     if _REFERENCE_MARK in text:
         marks.append(_REFERENCE_MARK)

@@ -45,6 +45,13 @@ def test_any_text_converts_as_with_every_pattern(text: str) -> None:
     assert converter(text).convert(text) == full(text)
 
 
+def test_what_the_placeholders_marks_stood_between_is_joined_first() -> None:
+    """Markdown removes STX and ETX before anything else: four spaces around one are an
+    indented block (hypothesis found it)."""
+    for text in ("  \x02  ", "  \x03  x", "[a]\x02: /x\n\n[a]"):
+        assert converter(text).convert(text) == full(text)
+
+
 def test_a_converter_leaves_nothing_behind_for_the_next_text() -> None:
     first = "[a][r]\n\n[r]: https://example.org/r\n"
     assert converter(first).convert(first) == full(first)
