@@ -100,8 +100,9 @@ class NewSite:
         self.published = False
         self.twinned = False  # the spare is the twin: the site now in place, hard-linked
         self._twin: str | None = None
-        self._made: set[Path] = set()
-        self._twin_made: set[str] = set()  # folders, as text: tens of thousands of files
+        # the folders made so far in each, as text: tens of thousands of files
+        self._made: set[str] = set()
+        self._twin_made: set[str] = set()
         self._stack = ExitStack()
 
     def __enter__(self) -> NewSite:
@@ -148,7 +149,7 @@ class NewSite:
                     shutil.rmtree(self._twin, ignore_errors=True)
                     os.mkdir(self._twin)
                     self._twin_made = {self._twin}
-        self._made = {self.folder}
+        self._made = {str(self.folder)}
 
     @contextmanager
     def _failing(self) -> Iterator[None]:
@@ -166,7 +167,7 @@ class NewSite:
         if not parts or PurePosixPath(name).is_absolute() or ".." in parts:
             raise OutputError(f"refusing to write outside the site: {name!r}")
         path = self.folder / name
-        _parent_made(path, self._made)
+        _parent_made(str(path), self._made)
         if self.reused:
             path.unlink(missing_ok=True)
         return path
@@ -202,10 +203,7 @@ class NewSite:
             return
         twin = f"{self._twin}/{name}"
         try:
-            folder = os.path.dirname(twin)
-            if folder not in self._twin_made:
-                os.makedirs(folder, exist_ok=True)
-                self._twin_made.add(folder)
+            _parent_made(twin, self._twin_made)
             if replace:
                 with suppress(FileNotFoundError):
                     os.unlink(twin)
@@ -243,11 +241,12 @@ class NewSite:
                 self.folder.rename(self.spare)
 
 
-def _parent_made(path: Path, made: set[Path]) -> None:
+def _parent_made(path: str, made: set[str]) -> None:
     """The folder `path` goes in, made unless it is among those `made` already."""
-    if path.parent not in made:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        made.add(path.parent)
+    folder = os.path.dirname(path)
+    if folder not in made:
+        os.makedirs(folder, exist_ok=True)
+        made.add(folder)
 
 
 def write_site(files: dict[str, bytes], out: Path, unchanged: Iterable[str] = ()) -> None:
