@@ -1,5 +1,5 @@
-"""The theme as shipped: the front page's weight, the example theme, the logo, and the
-built-in theme found from a wheel install."""
+"""The theme as shipped: the front page's weight, the example theme, the logo, the
+built-in theme found from a wheel install, and what `{{ value }}` writes."""
 
 from __future__ import annotations
 
@@ -15,9 +15,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import DEMO_NOW, REPO, SITE_SCRIPTS, WriteProject, build_site
+from hypothesis import given
+from hypothesis import strategies as st
+from markupsafe import Markup, escape
 
 from statusgen.cli import main
-from statusgen.render.theme import compact_css
+from statusgen.project import Fallback
+from statusgen.render.theme import Theme, compact_css
 
 BUDGET = 50_000  # bytes of the front page's HTML and CSS, uncompressed
 SCRIPT_BUDGET = 4_096  # bytes of the live script, uncompressed
@@ -252,3 +256,23 @@ a  {  color : red ;  }
     assert compact_css(source) == (
         b'a{color : red;}.b :hover{content: "a ; { }  b";}'
         b"@media (min-width: 40rem){.x > .y{background: url( a b.png );}}\n")
+
+
+class _Shown:
+    """A value that says how it reads in HTML."""
+
+    def __html__(self) -> str:
+        return "<b>shown</b>"
+
+
+VALUES = st.one_of(st.text(), st.text().map(Markup), st.integers(), st.floats(),
+                   st.booleans(), st.none(), st.just(_Shown()),
+                   st.text().map(lambda text: Fallback(text, "de", "ltr")))
+
+
+@given(VALUES)
+def test_a_value_in_a_template_is_written_as_markupsafe_escapes_it(value: object) -> None:
+    """Templates write `{{ value }}` through their own escape (Markup as it is, plain text
+    without special characters as it is): the same text as markupsafe's."""
+    template = Theme(REPO, "default").env.from_string("[{{ value }}]")
+    assert template.render(value=value) == f"[{escape(value)}]"
