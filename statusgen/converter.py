@@ -29,6 +29,7 @@ from markdown import (
     treeprocessors,
     util,
 )
+from markdown.extensions.sane_lists import SaneListExtension
 
 # What the block parts of Markdown react to: single characters, and two marks of more. Each
 # is looked for with `in`, many times faster than a regular expression.
@@ -266,7 +267,9 @@ def converter(text: str) -> markdown.Markdown:
 
 
 def _made(marks: frozenset[str]) -> markdown.Markdown:
-    made = markdown.Markdown(extensions=["sane_lists"], output_format="html")
+    # The extension itself, not its name: a name has Markdown look through every installed
+    # package's entry points (and load importlib.metadata) first, tens of milliseconds.
+    made = markdown.Markdown(extensions=[SaneListExtension()], output_format="html")
     for registry, name in _NEEDS:
         if not _NEEDS[registry, name](marks):
             parts = made.parser.blockprocessors if registry.startswith("parser.") \

@@ -3,9 +3,11 @@ clean build writes; the cache is only ever a shortcut."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tarfile
 import tempfile
@@ -29,6 +31,7 @@ from statusgen.build import read_project, render_site
 from statusgen.errors import ProjectError
 from statusgen.incremental import CACHE_FOLDER, BuildCache
 from statusgen.incremental.read import SHARDS, _in_chunks, shard_of
+from statusgen.incremental.records import LIBRARIES, installed
 from statusgen.parse import parse_time
 from statusgen.project import Project
 from statusgen.render.theme import Theme
@@ -448,6 +451,27 @@ def test_a_build_that_converts_no_text_starts_without_python_markdown(project: P
     printed, loaded = in_fresh_process(_libraries_a_build_loads, project, out)
     assert "0 texts converted from Markdown" in printed
     assert loaded == []
+
+
+def test_a_build_in_a_new_interpreter_never_loads_importlib_metadata(project: Path,
+                                                                     tmp_path: Path) -> None:
+    """The cache's key names the libraries' versions from their metadata folders, and the
+    converter is given its extension itself, not its name (which has Python-Markdown look
+    through every installed package's entry points): neither loads importlib.metadata,
+    tens of milliseconds of every process that starts a build or converts a text."""
+    script = ("import sys\nfrom statusgen.cli import main\ntry:\n    main(sys.argv[1:])\n"
+              "except SystemExit:\n    pass\nprint('importlib.metadata' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script, "build", "--project", str(project),
+                           "--out", str(tmp_path / "site"), "--profile"],
+                          capture_output=True, text=True, check=True)
+    *printed, loaded = done.stdout.splitlines()
+    assert "texts converted from Markdown" in "\n".join(printed)
+    assert "0 texts converted" not in "\n".join(printed)
+    assert loaded == "False"
+
+
+def test_the_libraries_versions_are_those_importlib_metadata_finds() -> None:
+    assert installed(LIBRARIES) == {name: importlib.metadata.version(name) for name in LIBRARIES}
 
 
 def test_reading_through_the_cache_gives_the_same_project(project: Path,
