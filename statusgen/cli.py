@@ -9,35 +9,25 @@ from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, TYPE_CHECKING, TypeVar
 
 import click
 from jinja2 import TemplateError, TemplateSyntaxError
 
 from .advice import warnings
-from .author import (
-    AmendRequest,
-    AuthorError,
-    ImpactRequest,
-    NewRequest,
-    UpdateRequest,
-    amend_update,
-    append_update,
-    new_incident,
-    read_incident,
-)
 from .build import Build, read_project, resolve_now
 from .errors import Problem, ProjectError
-from .guided import guided_update
 from .history import counted
 from .in_languages import InLanguages, Translations
 from .language import Language, catalogue_problems
-from .notify import STATE, NotifyError, channel_problems, notify
 from .parse import parse_time
 from .project import Incident, Project
-from .report import status_lines, summary_json
-from .templates import Template, load_template
 from .write import OutputError
+
+# What only some commands use is loaded by them (a build, the most frequent, starts sooner).
+if TYPE_CHECKING:
+    from .author import ImpactRequest, UpdateRequest
+    from .templates import Template
 
 project_option = click.option(
     "--project", "project_dir", type=click.Path(file_okay=False, path_type=Path),
@@ -118,6 +108,8 @@ def check_cmd(project_dir: Path, now_text: str | None, output_format: str) -> No
             _fail(err)
         _report(err.problems, output_format)
         sys.exit(1)
+    from .notify import channel_problems
+
     found = sorted(warnings(project_dir, project, _now(project, now_text))
                    + channel_problems(project_dir, project)
                    + catalogue_problems(project_dir, project.site.language))
@@ -215,6 +207,8 @@ class ComponentChange(click.ParamType):
 
 def _template(root: Path, name: str, values: tuple[str, ...]) -> Template:
     """The template filled in from --set NAME=VALUE, the rest asked for at a terminal."""
+    from .templates import load_template
+
     try:
         chosen = load_template(root, name)
     except ProjectError as err:
@@ -240,6 +234,8 @@ def _impact_request(said: Translations, works: tuple[str, ...], broken: tuple[st
                     workaround: str | None, clear: bool) -> ImpactRequest:
     """--works, --broken, --workaround and --clear-impact (with their translations), as one
     request."""
+    from .author import ImpactRequest
+
     if clear and (works or broken or workaround is not None):
         raise click.UsageError("--clear-impact says there is no customer impact: give it "
                                "without --works, --broken or --workaround")
@@ -275,6 +271,8 @@ def _guided(project: Project, incident: Incident | None, title: str, now: dateti
     if not sys.stdin.isatty():
         raise click.UsageError("give --message or --message-file (at a terminal, leave both "
                                "out to be asked for each part)")
+    from .guided import guided_update
+
     asked = guided_update(project, incident, title, now, _Terminal())
     if asked is None:
         click.echo("Nothing was written.")
@@ -287,6 +285,8 @@ Written = TypeVar("Written")
 
 def _author(action: Callable[[], Written]) -> Written:
     """Run a write, turning its refusals into one line and exit 1."""
+    from .author import AuthorError
+
     try:
         return action()
     except AuthorError as err:
@@ -365,6 +365,8 @@ def new_cmd(project_dir: Path, title: str | None, status: str | None,
         --workaround "We will deliver your order to your home instead." \\
         --next-update "2025-04-19 15:00"
     """
+    from .author import NewRequest, UpdateRequest, new_incident
+
     try:
         project = read_project(project_dir)
     except ProjectError as err:
@@ -418,6 +420,8 @@ def update_cmd(project_dir: Path, incident_id: str, status: str | None,
       statusgen update 2025-04-19-click-and-collect-orders-delayed --resolve \\
         --message "Click & Collect is working again."
     """
+    from .author import UpdateRequest, append_update, read_incident
+
     project: Project | None = None
     try:
         project = read_project(project_dir)
@@ -478,6 +482,8 @@ def amend_cmd(project_dir: Path, incident_id: str, number: int | None, message: 
       statusgen amend latest --message "Orders placed before 19 April will be delivered."
       statusgen amend 2025-04-19-click --update 2 --workaround "Ask in store for a refund."
     """
+    from .author import AmendRequest, amend_update
+
     project: Project | None = None
     with suppress(ProjectError):  # a broken file elsewhere must not stop a correction
         project = read_project(project_dir)
@@ -511,6 +517,8 @@ def status_cmd(project_dir: Path, as_json: bool, now_text: str | None) -> None:
       statusgen status
       statusgen status --json | jq .status
     """
+    from .report import status_lines, summary_json
+
     try:
         project = read_project(project_dir)
         language = Language(project.site.language, project_dir)
@@ -546,6 +554,8 @@ def notify_cmd(project_dir: Path, dry_run: bool, now_text: str | None,
       statusgen notify --dry-run
       statusgen notify                   # after each publish, in CI
     """
+    from .notify import STATE, NotifyError, notify
+
     try:
         project = read_project(project_dir)
     except ProjectError as err:
