@@ -367,7 +367,7 @@ UPDATE_KILLER = textwrap.dedent("""\
         if len(steps) == kill_at:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    original = cli.append_update
+    original = author.append_update
 
     def traced(*a, **k):
         sys.setprofile(profile)
@@ -377,7 +377,7 @@ UPDATE_KILLER = textwrap.dedent("""\
             sys.setprofile(None)
             print("\\n".join(steps), file=sys.stderr)
 
-    cli.append_update = traced
+    author.append_update = traced  # the update command takes it from there when it runs
     cli.main(args)
 """)
 
