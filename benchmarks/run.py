@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/run.py                 # 3 runs per row, medians
     .venv/bin/python benchmarks/run.py --sizes 1000 --runs 5
+    .venv/bin/python benchmarks/run.py --sizes 1000 --baseline /tmp/before.sh  # A/B, interleaved
 
 For each size it writes a project (benchmarks/generate.py) into a fresh temporary folder and
 runs the installed `statusgen` executable as a subprocess, as a user would: clean builds (no
@@ -167,13 +168,17 @@ def _loadavg() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     parser.add_argument("--runs", type=int, default=3, help="runs per row (the median shown)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--statusgen", default=shutil.which("statusgen")
                         or str(Path(sys.executable).parent / "statusgen"))
+    parser.add_argument("--baseline", default=None, metavar="EXECUTABLE",
+                        help="another statusgen (say, the last commit's) to time in the same "
+                             "minutes: each of its builds right after the same one of "
+                             "--statusgen, in an output folder of its own")
     parser.add_argument("--no-demo", action="store_true", help="skip the demo's row")
     parser.add_argument("--no-incremental", action="store_true",
                         help="only clean builds (for a statusgen without a cache)")
@@ -186,74 +191,124 @@ def main() -> None:
                         help="a cState checkout: time cState on the same incidents too")
     parser.add_argument("--cstate-up-to", type=int, default=3000, metavar="N",
                         help="only for sizes up to N (its build time grows with the square)")
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def main() -> None:
+    args = _arguments()
     print(f"load average before: {_loadavg()}", file=sys.stderr)
     rows = ["| incidents | build | wall s | CPU s | peak RSS MB | peak PSS MB | pages | files "
             "| wall s per 1k |", "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
-    clean_flag = () if args.no_incremental else ("--clean",)
+    builders = [("", args.statusgen)] + ([("baseline", args.baseline)] if args.baseline else [])
     ratios: list[str] = []
     if not args.no_demo:
-        with tempfile.TemporaryDirectory(prefix="statusgen-bench-") as tmp:
-            runs = [build(args.statusgen, REPO, Path(tmp) / str(n) / "site", DEMO_NOW,
-                          *clean_flag) for n in range(args.runs)]
-            rows.append(_row("demo", "clean", _median(runs), None))
+        for name, statusgen in builders:
+            with tempfile.TemporaryDirectory(prefix="statusgen-bench-") as tmp:
+                runs = [build(statusgen, REPO, Path(tmp) / str(n) / "site", DEMO_NOW,
+                              *_clean_flag(args)) for n in range(args.runs)]
+                rows.append(_row("demo", _named("clean", name), _median(runs), None))
     for size in args.sizes:
-        with tempfile.TemporaryDirectory(prefix="statusgen-bench-") as tmp:
-            project = Path(tmp) / "project"
-            incidents = generate(size, args.seed, project, tuple(args.languages))
-            # A file changed within two seconds of a build is read again by the next (as
-            # git does): the files were all just written, which is not what a rebuild meets.
-            time.sleep(2.1)
-            references = _references(args, size, project, Path(tmp))
-            made: dict[str, list[Run]] = {label: [] for label, _ in references}
-            clean: list[Run] = []
-            first: list[Run] = []
-            incremental: list[Run] = []
-            later: list[Run] = []
-            for n in range(args.runs):
-                # A new output folder each run, so no cache and no site, and nothing deleted
-                # just before: on an ext4 without a journal (this machine's), files made in
-                # the minutes after thousands were deleted cost up to ten times the time
-                # to make, as the kernel steps over each inode it freed. That would time
-                # the benchmark's own clean-up, which no build meets.
-                out = project / f"site-{n}"
-                clean.append(build(args.statusgen, project, out, NOW, *clean_flag))
-                print(f"  {size} clean: {clean[-1]}", file=sys.stderr)
-                for label, source in references:  # in the same minutes
-                    made[label].append(measure([
-                        str(args.hugo), "--quiet", "--source", str(source), "--destination",
-                        str(source / f"public-{n}")], source / f"public-{n}"))
-                    print(f"  {size} {label}: {made[label][-1]}", file=sys.stderr)
-                if not args.no_incremental:
-                    # The first rebuild after a clean one has no spare site yet to bring up
-                    # to date: it links every unchanged file into a new folder. The next
-                    # ones are what an operator posting update after update meets.
-                    for runs, edit in ((first, 2 * n), (incremental, 2 * n + 1)):
-                        _edit(incidents[len(incidents) // 2], edit)
-                        runs.append(build(args.statusgen, project, out, NOW))
-                        print(f"  {size} edited: {runs[-1]}", file=sys.stderr)
-                    # What a build on the clock meets: the pages that show the present change.
-                    _edit(incidents[len(incidents) // 3], 2 * n)
-                    later.append(build(args.statusgen, project, out, _later(n)))
-                    print(f"  {size} edited, new now: {later[-1]}", file=sys.stderr)
-            rows.append(_row(f"{size:,}", "clean", _median(clean), size))
-            for label, runs in made.items():
-                rows.append(_row(f"{size:,}", f"{label}, clean", _median(runs), size))
-                ratios.append(_ratio(size, _median(clean).wall, label, _median(runs).wall))
-            if incremental:
-                rows.append(_row(f"{size:,}", "first edit after a clean build", _median(first),
-                                 None))
-                rows.append(_row(f"{size:,}", "one incident edited", _median(incremental),
-                                 None))
-                rows.append(_row(f"{size:,}", "one incident edited, a new now", _median(later),
-                                 None))
-                ratios.append(_share(size, _median(clean).wall, _median(first).wall,
-                                     _median(incremental).wall))
+        own_rows, own_ratios = _size(args, size, builders)
+        rows += own_rows
+        ratios += own_ratios
     print(f"load average after: {_loadavg()}", file=sys.stderr)
     print("\n".join(rows))
     if ratios:
         print("\n" + "\n".join(ratios))
+
+
+def _clean_flag(args: argparse.Namespace) -> tuple[str, ...]:
+    return () if args.no_incremental else ("--clean",)
+
+
+def _named(kind: str, name: str) -> str:
+    return f"{kind} ({name})" if name else kind
+
+
+@dataclass
+class _Timed:
+    """The runs of one statusgen at one size, by kind of build."""
+
+    clean: list[Run]
+    first: list[Run]
+    incremental: list[Run]
+    later: list[Run]
+
+
+def _size(args: argparse.Namespace, size: int, builders: list[tuple[str, str]]
+          ) -> tuple[list[str], list[str]]:
+    """The rows and ratios of one size: each statusgen of `builders` (name, executable),
+    build after build, and the references in the same minutes."""
+    with tempfile.TemporaryDirectory(prefix="statusgen-bench-") as tmp:
+        project = Path(tmp) / "project"
+        incidents = generate(size, args.seed, project, tuple(args.languages))
+        # A file changed within two seconds of a build is read again by the next (as git
+        # does): the files were all just written, which is not what a rebuild meets.
+        time.sleep(2.1)
+        references = _references(args, size, project, Path(tmp))
+        made: dict[str, list[Run]] = {label: [] for label, _ in references}
+        timed = {name: _Timed([], [], [], []) for name, _ in builders}
+        for n in range(args.runs):
+            # A new output folder each run, so no cache and no site, and nothing deleted just
+            # before: on an ext4 without a journal (this machine's), files made in the minutes
+            # after thousands were deleted cost up to ten times the time to make, as the
+            # kernel steps over each inode it freed. That would time the benchmark's own
+            # clean-up, which no build meets.
+            outs = {name: project / f"site-{name or 'statusgen'}-{n}" for name, _ in builders}
+            for name, statusgen in builders:
+                timed[name].clean.append(build(statusgen, project, outs[name], NOW,
+                                               *_clean_flag(args)))
+                print(f"  {size} {_named('clean', name)}: {timed[name].clean[-1]}",
+                      file=sys.stderr)
+            for label, source in references:  # in the same minutes
+                made[label].append(measure([
+                    str(args.hugo), "--quiet", "--source", str(source), "--destination",
+                    str(source / f"public-{n}")], source / f"public-{n}"))
+                print(f"  {size} {label}: {made[label][-1]}", file=sys.stderr)
+            if not args.no_incremental:
+                _edits(project, incidents, n, builders, outs, timed)
+        return _size_rows(size, made, timed)
+
+
+def _edits(project: Path, incidents: list[Path], n: int, builders: list[tuple[str, str]],
+           outs: dict[str, Path], timed: dict[str, _Timed]) -> None:
+    """The rebuilds of run `n`, each after one edit, by each statusgen in turn. The first
+    after a clean one has no spare site yet to bring up to date: it links every unchanged
+    file into a new folder. The next ones are what an operator posting update after update
+    meets. The last is a build on the clock: the pages that show the present change."""
+    steps = [(incidents[len(incidents) // 2], 2 * n, NOW, "first"),
+             (incidents[len(incidents) // 2], 2 * n + 1, NOW, "incremental"),
+             (incidents[len(incidents) // 3], 2 * n, _later(n), "later")]
+    for incident, edit, now, kind in steps:
+        _edit(incident, edit)
+        for name, statusgen in builders:
+            runs: list[Run] = getattr(timed[name], kind)
+            runs.append(build(statusgen, project, outs[name], now))
+            print(f"  {_named(kind, name)}: {runs[-1]}", file=sys.stderr)
+
+
+def _size_rows(size: int, made: dict[str, list[Run]], timed: dict[str, _Timed]
+               ) -> tuple[list[str], list[str]]:
+    rows: list[str] = []
+    ratios: list[str] = []
+    for name, runs in timed.items():
+        clean = _median(runs.clean)
+        rows.append(_row(f"{size:,}", _named("clean", name), clean, size))
+        if runs.incremental:
+            for kind, label in (("first", "first edit after a clean build"),
+                                ("incremental", "one incident edited"),
+                                ("later", "one incident edited, a new now")):
+                rows.append(_row(f"{size:,}", _named(label, name),
+                                 _median(getattr(runs, kind)), None))
+            ratios.append(_share(size, clean.wall, _median(runs.first).wall,
+                                 _median(runs.incremental).wall, name))
+        for label, references in made.items():
+            ratios.append(_ratio(size, clean.wall, label, _median(references).wall, name))
+    for label, references in made.items():
+        rows.append(_row(f"{size:,}", f"{label}, clean", _median(references), size))
+    if "baseline" in timed:
+        ratios.append(_against(size, timed[""], timed["baseline"]))
+    return rows, ratios
 
 
 def _references(args: argparse.Namespace, size: int, project: Path, tmp: Path
@@ -276,20 +331,30 @@ def _references(args: argparse.Namespace, size: int, project: Path, tmp: Path
     return found
 
 
-def _ratio(size: int, statusgen: float, label: str, other: float) -> str:
+def _ratio(size: int, statusgen: float, label: str, other: float, name: str = "") -> str:
     """statusgen's clean build against another generator's, in one sentence."""
+    who = _named("statusgen", name)
     if statusgen <= other:
-        return (f"{size:,} incidents, clean: statusgen {statusgen:.2f} s, {label} "
-                f"{other:.2f} s: statusgen {other / statusgen:.1f}x faster")
-    return (f"{size:,} incidents, clean: statusgen {statusgen:.2f} s, {label} {other:.2f} s: "
-            f"statusgen takes {statusgen / other:.1f}x its time")
+        return (f"{size:,} incidents, clean: {who} {statusgen:.2f} s, {label} "
+                f"{other:.2f} s: {who} {other / statusgen:.1f}x faster")
+    return (f"{size:,} incidents, clean: {who} {statusgen:.2f} s, {label} {other:.2f} s: "
+            f"{who} takes {statusgen / other:.1f}x its time")
 
 
-def _share(size: int, clean: float, first: float, steady: float) -> str:
+def _share(size: int, clean: float, first: float, steady: float, name: str = "") -> str:
     """An edit's build against a clean one, in one sentence."""
-    return (f"{size:,} incidents: one incident edited {steady:.2f} s ({steady / clean:.1%} of "
-            f"a clean build), the first edit after a clean build {first:.2f} s "
-            f"({first / clean:.1%})")
+    return (f"{size:,} incidents{f' ({name})' if name else ''}: one incident edited "
+            f"{steady:.2f} s ({steady / clean:.1%} of a clean build), the first edit after a "
+            f"clean build {first:.2f} s ({first / clean:.1%})")
+
+
+def _against(size: int, new: _Timed, old: _Timed) -> str:
+    """Each kind of build of --statusgen against the baseline's, from the same minutes."""
+    kinds = [("clean", "clean")] + ([("first", "first edit"), ("incremental", "edit"),
+                                      ("later", "edit, a new now")] if new.incremental else [])
+    return f"{size:,} incidents, statusgen against the baseline: " + ", ".join(
+        f"{label} {_median(getattr(new, kind)).wall / _median(getattr(old, kind)).wall:.1%}"
+        for kind, label in kinds)
 
 
 if __name__ == "__main__":
