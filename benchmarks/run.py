@@ -177,8 +177,9 @@ def _arguments() -> argparse.Namespace:
                         or str(Path(sys.executable).parent / "statusgen"))
     parser.add_argument("--baseline", default=None, metavar="EXECUTABLE",
                         help="another statusgen (say, the last commit's) to time in the same "
-                             "minutes: each of its builds right after the same one of "
-                             "--statusgen, in an output folder of its own")
+                             "minutes: each of its builds beside the same one of --statusgen "
+                             "(which goes first changes from run to run), in an output folder "
+                             "of its own")
     parser.add_argument("--no-demo", action="store_true", help="skip the demo's row")
     parser.add_argument("--no-incremental", action="store_true",
                         help="only clean builds (for a statusgen without a cache)")

@@ -55,8 +55,7 @@ def installed(names: Iterable[str]) -> dict[str, str]:
         with suppress(OSError):
             for entry in sorted(os.listdir(folder or ".")):
                 matched = _DIST_INFO.fullmatch(entry)
-                name = wanted.get(_normal(matched[1])) if matched else None
-                if matched and name is not None:
+                if matched and (name := wanted.get(_normal(matched[1]))) is not None:
                     found.setdefault(name, matched[2])
     if len(found) < len(wanted):
         import importlib.metadata
