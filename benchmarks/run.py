@@ -346,7 +346,7 @@ def _ratio(size: int, statusgen: float, label: str, other: float, name: str = ""
 
 def _share(size: int, clean: float, first: float, steady: float, name: str = "") -> str:
     """An edit's build against a clean one, in one sentence."""
-    return (f"{size:,} incidents{f' ({name})' if name else ''}: one incident edited "
+    return (f"{_named(f'{size:,} incidents', name)}: one incident edited "
             f"{steady:.2f} s ({steady / clean:.1%} of a clean build), the first edit after a "
             f"clean build {first:.2f} s ({first / clean:.1%})")
 
